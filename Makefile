@@ -1,0 +1,60 @@
+# Recognise: `make run` serves the portal with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: install install-test run serve test lint typecheck pytest migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## install: create .venv and install the portal (idempotent)
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## migrate: create or upgrade the database schema
+migrate: install
+	$(FLASK) db upgrade
+
+## demo: load the demo dataset (idempotent)
+demo: migrate
+	$(FLASK) demo load
+
+## run: upgrade the schema, load demo data on first run, serve with gunicorn on http://$(HOST):$(PORT)
+run: migrate
+	$(FLASK) demo load --if-empty
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
+
+## test: lint, type-check and run the suite on SQLite (and on PostgreSQL when PORTAL_TEST_DATABASE_URL is set)
+test: install-test lint typecheck pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy
+
+pytest: install-test
+	PORTAL_TEST_DATABASE_URL= $(BIN)/pytest
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
+		echo "== the suite again on PostgreSQL"; \
+		$(BIN)/pytest; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info

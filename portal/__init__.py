@@ -1,0 +1,88 @@
+"""Recognise: the app factory."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import DEFAULT_INSTANCE, PROJECT_ROOT, Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the portal from `settings` (default: the PORTAL_* environment)."""
+    settings = settings or Settings.from_env()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(DEFAULT_INSTANCE),
+    )
+    app.config.from_mapping(settings.flask_config())
+    app.extensions["portal_settings"] = settings
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    from portal import media
+    from portal.extensions import csrf, db, migrate
+
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    media.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores ON DELETE CASCADE unless asked; PostgreSQL always enforces it.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.api.views import blueprint as api
+    from portal.public.views import blueprint as public
+
+    app.register_blueprint(public)
+    app.register_blueprint(api)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from portal.security import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.templating import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

@@ -1,0 +1,140 @@
+"""Command-line interface: records, demo data and maintenance (`flask --app app ...`)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Case
+from portal.records.importer import ImportFailed, ImportResult, import_file, import_records
+from portal.records.validation import validate_file
+
+records_cli = AppGroup("records", help="Validate and import appeal records files.")
+demo_cli = AppGroup("demo", help="Demo and synthetic data.")
+
+
+@contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; plain periodic lines otherwise (logs, CI)."""
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+            last = 0
+
+            def advance(done: int) -> None:
+                nonlocal last
+                bar.update(done - last)
+                last = done
+
+            yield advance
+        return
+    started = time.monotonic()
+    last_report = started
+
+    def report(done: int) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if done == total or now - last_report >= 5:
+            last_report = now
+            click.echo(f"{label}: {done}/{total} ({now - started:.0f}s)", err=True)
+
+    yield report
+
+
+@records_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that image paths are relative to (default: each file's folder).")
+def validate_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
+    """Check records files; print one line per error and exit 1 if any."""
+    failed = False
+    total = 0
+    for path in paths:
+        validated = validate_file(path, images_dir)
+        total += len(validated.records)
+        for error in validated.errors:
+            click.echo(str(error))
+        failed = failed or bool(validated.errors)
+    if failed:
+        sys.exit(1)
+    click.echo(f"valid: {total} records")
+
+
+@records_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder that image paths are relative to (default: each file's folder).")
+def import_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
+    """Validate, then import each file all or nothing; prints imported/updated/unchanged."""
+    total = ImportResult()
+    for path in paths:
+        result = _import_one(path, images_dir)
+        total.add(result)
+        for error in result.errors:
+            click.echo(str(error))
+        if result.errors:
+            click.echo(f"{path}: not imported ({len(result.errors)} errors); nothing was changed",
+                       err=True)
+    click.echo(total.summary())
+    if total.errors:
+        sys.exit(1)
+
+
+def _import_one(path: Path, images_dir: Path | None) -> ImportResult:
+    validated = validate_file(path, images_dir)
+    if validated.errors:
+        return ImportResult(errors=list(validated.errors))
+    base = (images_dir or path.parent).resolve()
+    try:
+        with progress(f"importing {path.name}", len(validated.records)) as advance:
+            return import_records(validated.records, base, progress=advance)
+    except ImportFailed as exc:
+        raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no cases yet.")
+def demo_load(if_empty: bool) -> None:
+    """Load the demo dataset (idempotent: loading twice changes nothing)."""
+    from portal.demo.dataset import write_demo_records
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
+        click.echo("demo: the database already has cases; nothing loaded")
+        return
+    with tempfile.TemporaryDirectory(prefix="recognise-demo-") as folder:
+        path = write_demo_records(Path(folder))
+        try:
+            result = import_file(path)
+        except ImportFailed as exc:
+            raise click.ClickException(str(exc)) from None
+    for error in result.errors:
+        click.echo(str(error))
+    if result.errors:
+        raise click.ClickException("the demo dataset did not validate")
+    click.echo(f"demo: {result.summary()}")
+
+
+@demo_cli.command("generate")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--count", default=10_000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=0, show_default=True, type=int)
+def demo_generate(out: Path, count: int, seed: int) -> None:
+    """Write COUNT synthetic records (JSON Lines) for benchmarks."""
+    from portal.demo.synthetic import generate_records, write_jsonl
+
+    written = write_jsonl(generate_records(count, seed=seed), out)
+    click.echo(f"wrote {written} records to {out}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(records_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,62 @@
+"""Error pages and JSON errors that say what went wrong and never what is inside."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood. Check what you entered and try again.",
+    403: "You do not have permission to see this page.",
+    404: "We could not find that page. The appeal may have been withdrawn or the address is wrong.",
+    405: "That action is not allowed on this page.",
+    413: "What you sent is too large.",
+    429: "Too many requests. Wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing you typed is lost: go back and try again.",
+    503: "The service is temporarily unavailable. Try again in a few minutes.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(code: int, message: str) -> tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify({"error": {"status": code, "message": message}}), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError) -> tuple[Response | str, int]:
+        return _respond(400, "Your form expired or was sent twice. Go back, reload and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+        code = error.code or 500
+        if code < 400:
+            return error
+        return _respond(code, MESSAGES.get(code, error.description or "Error"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response | str, int]:
+        if isinstance(error, HTTPException):
+            return _http(error)  # type: ignore[return-value]
+        # Log the type and the frames, never the message or locals: an exception's message
+        # can carry record, tip or restricted content (database errors quote the values).
+        log.error(
+            "unhandled %s on %s %s\n%s",
+            type(error).__name__,
+            request.method,
+            request.path,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        return _respond(500, MESSAGES[500])
+

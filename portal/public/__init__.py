@@ -1,0 +1,1 @@
+"""Public pages: home, case list, case pages, media, feed, sitemap and health."""

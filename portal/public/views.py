@@ -1,0 +1,109 @@
+"""Public pages: thin views over the case service and the public derivation."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import text
+
+from portal import media
+from portal.extensions import db
+from portal.services import cases
+from portal.templating import country_name
+
+blueprint = Blueprint("public", __name__)
+
+
+@blueprint.get("/")
+def index() -> str:
+    return render_template(
+        "public/index.html",
+        recent=cases.recent_public_cases(6),
+        stats=cases.public_case_stats(),
+    )
+
+
+@blueprint.get("/cases")
+def case_list() -> tuple[str, int]:
+    parsed = cases.parse_filters(request.args, default_per_page=current_app.config["PORTAL_PER_PAGE"])
+    page = cases.list_public_cases(parsed.filters, parsed.page, parsed.per_page, clamp=True)
+    return (
+        render_template(
+            "public/cases.html",
+            page=page,
+            filters=parsed.filters,
+            errors=parsed.errors,
+            raw=request.args,
+            countries=sorted(
+                ((code, country_name(code)) for code in cases.public_countries()),
+                key=lambda pair: pair[1],
+            ),
+        ),
+        400 if parsed.errors else 200,
+    )
+
+
+@blueprint.get("/cases/<case_id>")
+def case_detail(case_id: str) -> str:
+    try:
+        case = cases.get_public_case(case_id)
+    except cases.NotFound:
+        abort(404)
+    return render_template("public/case.html", case=case)
+
+
+@blueprint.get("/media/<token>/<variant>", endpoint="media")
+def media_file(token: str, variant: str) -> Response:
+    """A web-sized derivative of a published image of a public case; anything else is 404."""
+    found = cases.public_image(token)
+    if found is None or not variant.startswith("w") or not variant[1:].isdigit():
+        abort(404)
+    prefix, _content_type, widths = found
+    width = int(variant[1:])
+    if width not in widths:
+        abort(404)
+    etag = hashlib.sha256(f"{prefix}/{variant}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        try:
+            data = media.get_media_store().get(media.derivative_key(prefix, width))
+        except media.MediaNotFound:
+            abort(404)
+        except media.MediaError:
+            abort(503)
+        response = Response(data, mimetype="image/jpeg")
+    response.set_etag(etag)
+    # Derivatives never change under a key (a new image gets a new random key).
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@blueprint.get("/feed.atom")
+def feed() -> Response:
+    body = render_template("public/feed.atom", entries=cases.feed_cases())
+    return Response(body, mimetype="application/atom+xml")
+
+
+@blueprint.get("/sitemap.xml")
+def sitemap() -> Response:
+    body = render_template("public/sitemap.xml", cases=cases.all_public_case_ids())
+    return Response(body, mimetype="application/xml")
+
+
+@blueprint.get("/robots.txt")
+def robots() -> Response:
+    body = render_template("public/robots.txt")
+    return Response(body, mimetype="text/plain")
+
+
+@blueprint.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure to reach the database means unhealthy
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200

@@ -1,0 +1,1 @@
+"""The appeal record format: schema, validation with field paths, import and export."""

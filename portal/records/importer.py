@@ -1,0 +1,434 @@
+"""Import records files: validate everything, then upsert cases all or nothing per file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from portal import media
+from portal.extensions import db
+from portal.models import (
+    Agency,
+    Belonging,
+    Case,
+    CaseImage,
+    CaseKind,
+    CaseRestricted,
+    CaseStatus,
+    CaseTranslation,
+    ClothingItem,
+    DatePrecision,
+    ImageKind,
+    JewelleryItem,
+    Mark,
+    MarkType,
+    Sex,
+)
+from portal.models.base import utcnow
+from portal.records.schema import Record
+from portal.records.validation import (
+    RecordError,
+    image_references,
+    resolve_image_path,
+    validate_file,
+)
+
+DOWNLOAD_TIMEOUT_SECONDS = 30
+Progress = Callable[[int], None]
+
+
+class ImportFailed(RuntimeError):
+    """Storage or the database failed mid-import; nothing from the file was kept."""
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    changed_case_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return f"imported {self.imported}, updated {self.updated}, unchanged {self.unchanged}"
+
+    def add(self, other: ImportResult) -> None:
+        self.imported += other.imported
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.errors.extend(other.errors)
+        self.changed_case_ids.extend(other.changed_case_ids)
+
+
+def public_id_for(agency_code: str, record_id: str) -> str:
+    """A stable, URL-safe case id: the same record gets the same URL on every portal."""
+    digest = hashlib.sha256(f"{agency_code}\n{record_id}".encode()).digest()
+    return base64.b32encode(digest).decode("ascii")[:10].lower()
+
+
+@dataclass
+class _Planned:
+    label: str
+    record: Record
+    content_hash: str
+    image_bytes: dict[str, bytes]
+    existing: Case | None
+
+
+def import_file(
+    path: Path, *, images_dir: Path | None = None, progress: Progress | None = None
+) -> ImportResult:
+    """Validate and import one file. Errors mean nothing was written."""
+    validated = validate_file(path, images_dir)
+    result = ImportResult(errors=list(validated.errors))
+    if result.errors:
+        return result
+    base = (images_dir or path.parent).resolve()
+    return import_records(validated.records, base, progress=progress)
+
+
+def import_records(
+    records: list[tuple[str, Record]], base: Path, *, progress: Progress | None = None
+) -> ImportResult:
+    """Upsert validated records in one transaction; image files are read relative to `base`."""
+    result = ImportResult()
+    existing = _existing_cases(records)
+    plans: list[_Planned] = []
+    for label, record in records:
+        images, errors = _load_images(label, record, base)
+        if errors:
+            result.errors.extend(errors)
+            continue
+        case = existing.get((record.agency.code, record.record_id))
+        digest = content_hash(record, images)
+        if case is not None and case.content_hash == digest:
+            result.unchanged += 1
+            continue
+        plans.append(_Planned(label, record, digest, images, case))
+    if result.errors:
+        return result
+
+    processed, errors = _process_new_images(plans)
+    if errors:
+        result.errors.extend(errors)
+        return result
+
+    store = media.get_media_store()
+    written: list[str] = []
+    replaced: list[str] = []
+    try:
+        stored: dict[tuple[int, str], str] = {}
+        for key, image in processed.items():
+            prefix = media.save_processed_image(store, image)
+            written.append(prefix)
+            stored[key] = prefix
+        agencies = _upsert_agencies(plans)
+        for done, (index, plan) in enumerate(enumerate(plans), 1):
+            case = plan.existing
+            if case is None:
+                case = Case(public_id=public_id_for(plan.record.agency.code, plan.record.record_id))
+                db.session.add(case)
+                result.imported += 1
+            else:
+                result.updated += 1
+            replaced.extend(
+                _apply_record(case, plan, agencies[plan.record.agency.code], processed, stored,
+                              index)
+            )
+            if progress is not None:
+                progress(done)
+        db.session.commit()
+    except media.MediaError as exc:
+        db.session.rollback()
+        _forget(store, written)
+        raise ImportFailed(f"media storage failed: {exc}") from exc
+    except Exception:
+        db.session.rollback()
+        _forget(store, written)
+        raise
+    result.changed_case_ids = [plan.existing.id for plan in plans if plan.existing is not None]
+    _forget(store, replaced)
+    return result
+
+
+def _forget(store: media.MediaStore, prefixes: Iterable[str]) -> None:
+    for prefix in prefixes:
+        try:
+            media.delete_image_set(store, prefix)
+        except media.MediaError:
+            # An orphaned file costs disk space only; the database never points at it.
+            pass
+
+
+def content_hash(record: Record, images: dict[str, bytes]) -> str:
+    """A digest of everything a record says, including the bytes of its images."""
+    payload = {
+        "record": record.model_dump(mode="json"),
+        "images": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(images.items())},
+    }
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _existing_cases(records: list[tuple[str, Record]]) -> dict[tuple[str, str], Case]:
+    codes = {record.agency.code for _, record in records}
+    if not codes:
+        return {}
+    wanted = {(record.agency.code, record.record_id) for _, record in records}
+    rows = db.session.execute(
+        select(Agency.code, Case).join(Case.agency).where(Agency.code.in_(codes))
+    ).all()
+    return {(code, case.record_id): case for code, case in rows if (code, case.record_id) in wanted}
+
+
+def _load_images(label: str, record: Record, base: Path) -> tuple[dict[str, bytes], list[RecordError]]:
+    images: dict[str, bytes] = {}
+    errors: list[RecordError] = []
+    for path, file in image_references(record):
+        if file in images:
+            continue
+        try:
+            images[file] = _read_image(base, file)
+        except (OSError, ValueError) as exc:
+            errors.append(RecordError(label, path, str(exc)))
+    return images, errors
+
+
+def _read_image(base: Path, file: str) -> bytes:
+    if file.startswith("https://"):
+        return _download(file)
+    resolved = resolve_image_path(base, file)
+    if resolved is None:
+        raise ValueError(f"{file!r} points outside the images folder")
+    if not resolved.is_file():
+        raise ValueError(f"image file {file!r} not found in {base}")
+    if resolved.stat().st_size > media.MAX_IMAGE_BYTES:
+        raise ValueError(f"image file {file!r} is larger than {media.MAX_IMAGE_BYTES >> 20} MB")
+    return resolved.read_bytes()
+
+
+def _download(url: str) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "Recognise record import"})
+    try:
+        # The scheme is checked by the schema: only https:// reaches here.
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310
+            data: bytes = response.read(media.MAX_IMAGE_BYTES + 1)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ValueError(f"image {url!r} could not be downloaded: {reason}") from None
+    if len(data) > media.MAX_IMAGE_BYTES:
+        raise ValueError(f"image {url!r} is larger than {media.MAX_IMAGE_BYTES >> 20} MB")
+    return data
+
+
+def _process_new_images(
+    plans: list[_Planned],
+) -> tuple[dict[tuple[int, str], media.ProcessedImage], list[RecordError]]:
+    """Check and strip every image that is new or changed, before anything is written."""
+    processed: dict[tuple[int, str], media.ProcessedImage] = {}
+    errors: list[RecordError] = []
+    for index, plan in enumerate(plans):
+        reusable = _reusable_images(plan)
+        paths = dict((file, path) for path, file in image_references(plan.record))
+        for file, data in plan.image_bytes.items():
+            if file in reusable:
+                continue
+            try:
+                processed[(index, file)] = media.process_image(data)
+            except media.ImageRejected as exc:
+                errors.append(RecordError(plan.label, paths[file], f"{file!r}: {exc}"))
+    return processed, errors
+
+
+def _reusable_images(plan: _Planned) -> dict[str, CaseImage]:
+    """Images of the existing case whose bytes are unchanged: kept, not stored again."""
+    if plan.existing is None:
+        return {}
+    digests = {file: hashlib.sha256(data).hexdigest() for file, data in plan.image_bytes.items()}
+    return {
+        image.source_name: image
+        for image in plan.existing.images
+        if digests.get(image.source_name) == image.source_sha256
+    }
+
+
+def _upsert_agencies(plans: list[_Planned]) -> dict[str, Agency]:
+    wanted = {plan.record.agency.code: plan.record.agency for plan in plans}
+    found = {
+        agency.code: agency
+        for agency in db.session.scalars(select(Agency).where(Agency.code.in_(wanted)))
+    }
+    for code, data in wanted.items():
+        agency = found.get(code)
+        if agency is None:
+            agency = Agency(code=code)
+            db.session.add(agency)
+            found[code] = agency
+        agency.name = data.name
+        agency.country = data.country
+        agency.tip_email = data.tip_email
+    return found
+
+
+def _apply_record(
+    case: Case,
+    plan: _Planned,
+    agency: Agency,
+    processed: dict[tuple[int, str], media.ProcessedImage],
+    stored: dict[tuple[int, str], str],
+    index: int,
+) -> list[str]:
+    """Make `case` say what the record says; return media prefixes no longer used."""
+    record = plan.record
+    status = CaseStatus(record.status)
+    now = utcnow()
+    if case.id is None or case.status != status:
+        case.status_changed_at = now
+    if status in (CaseStatus.PUBLISHED, CaseStatus.IDENTIFIED) and case.first_published_at is None:
+        case.first_published_at = now
+    case.version = (case.version or 0) + 1
+    case.agency = agency
+    case.record_id = record.record_id
+    case.kind = CaseKind(record.kind)
+    case.status = status
+    case.title = record.title
+    case.name = record.name
+    case.sex = Sex(record.sex)
+    case.age_min, case.age_max = _range(record.age)
+    case.height_min, case.height_max = _range(record.height_cm)
+    case.weight_min, case.weight_max = _range(record.weight_kg)
+    case.build, case.hair, case.eyes = record.build, record.hair, record.eyes
+    case.complexion = record.complexion
+    case.physical_description = record.physical_description
+    event = record.event
+    case.event_date = date.fromisoformat(event.date)
+    case.event_date_precision = DatePrecision(event.date_precision)
+    case.event_place, case.event_locality = event.place, event.locality
+    case.event_region, case.event_country = event.region, event.country
+    case.event_lat, case.event_lon = event.lat, event.lon
+    case.circumstances = record.circumstances
+    case.dental_summary = record.dental_summary
+    case.biometric_dna = record.biometrics.dna
+    case.biometric_fingerprints = record.biometrics.fingerprints
+    case.biometric_dental = record.biometrics.dental
+    case.identified_date = date.fromisoformat(record.identified.date) if record.identified else None
+    case.identified_statement = record.identified.statement if record.identified else None
+    case.content_hash = plan.content_hash
+
+    if case.id is not None:
+        # Replace children in two steps: rows with unique keys (a translation per language)
+        # must be deleted before their replacements are inserted.
+        case.marks, case.clothing, case.jewellery, case.belongings, case.translations = (
+            [], [], [], [], []
+        )
+        db.session.flush()
+
+    if record.restricted:
+        if case.restricted is None:
+            case.restricted = CaseRestricted(data=dict(record.restricted))
+        else:
+            case.restricted.data = dict(record.restricted)
+    else:
+        case.restricted = None
+
+    images, released = _apply_images(case, plan, processed, stored, index)
+    case.marks = [
+        Mark(
+            position=position,
+            type=MarkType(mark.type),
+            location=mark.location,
+            description=mark.description,
+            inscription=mark.inscription,
+            colours=list(mark.colours or []),
+            image=images.get(mark.image) if mark.image else None,
+        )
+        for position, mark in enumerate(record.marks)
+    ]
+    case.clothing = [
+        ClothingItem(position=position, **item.model_dump())
+        for position, item in enumerate(record.clothing)
+    ]
+    case.jewellery = [
+        JewelleryItem(position=position, **item.model_dump())
+        for position, item in enumerate(record.jewellery)
+    ]
+    case.belongings = [
+        Belonging(position=position, **item.model_dump())
+        for position, item in enumerate(record.belongings)
+    ]
+    case.translations = [
+        CaseTranslation(lang=lang, **translation.model_dump())
+        for lang, translation in sorted(record.translations.items())
+    ]
+    return released
+
+
+def _apply_images(
+    case: Case,
+    plan: _Planned,
+    processed: dict[tuple[int, str], media.ProcessedImage],
+    stored: dict[tuple[int, str], str],
+    index: int,
+) -> tuple[dict[str, CaseImage], list[str]]:
+    reusable = _reusable_images(plan)
+    record = plan.record
+    listed = {image.file: image for image in record.images}
+    # A mark may name an image the `images` list leaves out: it is kept, and never published.
+    unlisted = [
+        (mark.image, "tattoo" if mark.type == "tattoo" else "object")
+        for mark in record.marks
+        if mark.image and mark.image not in listed
+    ]
+    entries = [(image.file, image.kind, image.caption, image.publish) for image in record.images]
+    entries += [(file, kind, None, False) for file, kind in dict(unlisted).items()]
+
+    by_file: dict[str, CaseImage] = {}
+    new_images: list[CaseImage] = []
+    for position, (file, kind, caption, publish) in enumerate(entries):
+        image = reusable.get(file)
+        if image is None:
+            data = processed[(index, file)]
+            prefix = stored[(index, file)]
+            image = CaseImage(
+                source_name=file,
+                source_sha256=data.source_sha256,
+                media_prefix=prefix,
+                token=prefix.rsplit("/", 1)[-1],
+                extension=data.extension,
+                content_type=data.content_type,
+                width=data.width,
+                height=data.height,
+                derivative_widths=sorted(data.derivatives),
+            )
+        image.position = position
+        image.kind = ImageKind(kind)
+        image.caption = caption
+        image.publish = publish
+        by_file[file] = image
+        new_images.append(image)
+    kept = {id(image) for image in new_images}
+    released = [image.media_prefix for image in case.images if id(image) not in kept]
+    case.images = new_images
+    return by_file, released
+
+
+def _range(value: object) -> tuple[int | None, int | None]:
+    if value is None:
+        return None, None
+    low: int = getattr(value, "min")  # noqa: B009 - typed ranges share only these attributes
+    high: int = getattr(value, "max")  # noqa: B009
+    return low, high

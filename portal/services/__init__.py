@@ -1,0 +1,1 @@
+"""Business operations called by views and the CLI; no request objects in here."""

@@ -1,0 +1,390 @@
+"""Finding public cases: filters, text match and pagination over what the public may see."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, extract, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import (
+    Belonging,
+    Case,
+    CaseImage,
+    CaseKind,
+    CaseStatus,
+    ClothingItem,
+    JewelleryItem,
+    Mark,
+    MarkType,
+    Sex,
+)
+from portal.models.case import PUBLIC_STATUSES
+from portal.publication import PublicCase, derive_public_case
+
+MAX_PER_PAGE = 100
+MAX_QUERY_LENGTH = 500
+_AGE = re.compile(r"^\s*(\d{1,3})\s*(?:[-–]\s*(\d{1,3})\s*)?$")
+
+
+class NotFound(LookupError):
+    """No public case has that id."""
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a visitor narrowed the list to; every field optional."""
+
+    q: str = ""
+    sex: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    country: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    mark: str | None = None
+    has_photo: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self != CaseFilters()
+
+    @property
+    def age_text(self) -> str:
+        if self.age_min is None or self.age_max is None:
+            return ""
+        if self.age_min == self.age_max:
+            return str(self.age_min)
+        return f"{self.age_min}-{self.age_max}"
+
+    def as_args(self) -> dict[str, str]:
+        """The query-string form of these filters (for links that keep them)."""
+        args = {
+            "q": self.q,
+            "sex": self.sex or "",
+            "age": self.age_text,
+            "country": self.country or "",
+            "year_from": str(self.year_from) if self.year_from is not None else "",
+            "year_to": str(self.year_to) if self.year_to is not None else "",
+            "kind": self.kind or "",
+            "status": self.status or "",
+            "mark": self.mark or "",
+            "has_photo": "1" if self.has_photo else "",
+        }
+        return {key: value for key, value in args.items() if value}
+
+
+@dataclass
+class ParsedFilters:
+    filters: CaseFilters
+    errors: dict[str, str] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 20
+
+
+def _choice(value: str, allowed: set[str], name: str, errors: dict[str, str], label: str) -> str | None:
+    value = value.strip().lower()
+    if not value:
+        return None
+    if value not in allowed:
+        errors[name] = f"Choose a {label} from the list"
+        return None
+    return value
+
+
+def _int(value: str, name: str, errors: dict[str, str], message: str, low: int, high: int) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or not low <= int(value) <= high:
+        errors[name] = message
+        return None
+    return int(value)
+
+
+def parse_filters(args: Mapping[str, str], *, default_per_page: int = 20) -> ParsedFilters:
+    """Read filters from query arguments, collecting a plain-words error for each bad one."""
+    errors: dict[str, str] = {}
+    q = args.get("q", "")
+    q = re.sub(r"[\x00-\x1f\x7f]+", " ", q).strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        errors["q"] = f"Search text must be {MAX_QUERY_LENGTH} characters or fewer"
+        q = q[:MAX_QUERY_LENGTH]
+    age_min = age_max = None
+    age = args.get("age", "").strip()
+    if age:
+        match = _AGE.match(age)
+        if match is None:
+            errors["age"] = "Enter an age like 30, or a range like 25-35"
+        else:
+            age_min = int(match.group(1))
+            age_max = int(match.group(2) or match.group(1))
+            if age_min > age_max or age_max > 120:
+                errors["age"] = "Enter an age range from the lower to the higher age, up to 120"
+                age_min = age_max = None
+    this_year = date.today().year
+    year_message = f"Enter a year between 1900 and {this_year}"
+    year_from = _int(args.get("year_from", ""), "year_from", errors, year_message, 1900, this_year)
+    year_to = _int(args.get("year_to", ""), "year_to", errors, year_message, 1900, this_year)
+    if year_from is not None and year_to is not None and year_from > year_to:
+        errors["year_to"] = "The ‘to’ year must be the same as or after the ‘from’ year"
+        year_to = None
+    country = args.get("country", "").strip().upper() or None
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        errors["country"] = "Choose a country from the list"
+        country = None
+    filters = CaseFilters(
+        q=q,
+        sex=_choice(args.get("sex", ""), {s.value for s in Sex}, "sex", errors, "sex"),
+        age_min=age_min,
+        age_max=age_max,
+        country=country,
+        year_from=year_from,
+        year_to=year_to,
+        kind=_choice(args.get("kind", ""), {k.value for k in CaseKind}, "kind", errors, "kind"),
+        status=_choice(
+            args.get("status", ""), {s.value for s in PUBLIC_STATUSES}, "status", errors, "status"
+        ),
+        mark=_choice(args.get("mark", ""), {m.value for m in MarkType}, "mark", errors, "mark type"),
+        has_photo=args.get("has_photo", "").strip().lower() in {"1", "true", "yes", "on"},
+    )
+    page = _int(args.get("page", ""), "page", errors, "Page must be a whole number", 1, 100_000)
+    per_page = _int(
+        args.get("per_page", ""), "per_page", errors,
+        f"per_page must be between 1 and {MAX_PER_PAGE}", 1, MAX_PER_PAGE,
+    )
+    return ParsedFilters(filters, errors, page or 1, per_page or default_per_page)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[PublicCase]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _public_query() -> Select[tuple[Case]]:
+    return select(Case).where(Case.status.in_(PUBLIC_STATUSES))
+
+
+def _eager(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
+    return query.options(
+        selectinload(Case.agency),
+        selectinload(Case.marks).selectinload(Mark.image),
+        selectinload(Case.clothing),
+        selectinload(Case.jewellery),
+        selectinload(Case.belongings),
+        selectinload(Case.images),
+        selectinload(Case.translations),
+    )
+
+
+def _contains(column: object, term: str) -> object:
+    return func.lower(column).contains(term, autoescape=True)
+
+
+def _text_condition(term: str) -> object:
+    """A case matches a term if any publishable text field contains it (case-insensitive)."""
+    term = term.lower()
+    return or_(
+        _contains(Case.title, term),
+        _contains(Case.circumstances, term),
+        _contains(Case.physical_description, term),
+        _contains(Case.hair, term),
+        _contains(Case.build, term),
+        _contains(Case.event_place, term),
+        _contains(Case.event_locality, term),
+        _contains(Case.event_region, term),
+        _contains(Case.dental_summary, term),
+        exists().where(
+            Mark.case_id == Case.id,
+            or_(
+                _contains(Mark.description, term),
+                _contains(Mark.location, term),
+                _contains(Mark.inscription, term),
+            ),
+        ),
+        exists().where(
+            ClothingItem.case_id == Case.id,
+            or_(
+                _contains(ClothingItem.item, term),
+                _contains(ClothingItem.colour, term),
+                _contains(ClothingItem.brand, term),
+                _contains(ClothingItem.description, term),
+            ),
+        ),
+        exists().where(
+            JewelleryItem.case_id == Case.id,
+            or_(
+                _contains(JewelleryItem.item, term),
+                _contains(JewelleryItem.description, term),
+                _contains(JewelleryItem.inscription, term),
+            ),
+        ),
+        exists().where(
+            Belonging.case_id == Case.id,
+            or_(_contains(Belonging.item, term), _contains(Belonging.description, term)),
+        ),
+    )
+
+
+def apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tuple[Case]]:
+    """Narrow a public-case query by structured filters and a plain text match."""
+    conditions: list[object] = []
+    if filters.sex:
+        conditions.append(Case.sex == Sex(filters.sex))
+    if filters.age_min is not None and filters.age_max is not None:
+        # Overlap: an estimate of 25-35 matches a visitor who says 30-40.
+        conditions.append(and_(Case.age_min <= filters.age_max, Case.age_max >= filters.age_min))
+    if filters.country:
+        conditions.append(Case.event_country == filters.country)
+    if filters.year_from is not None:
+        conditions.append(extract("year", Case.event_date) >= filters.year_from)
+    if filters.year_to is not None:
+        conditions.append(extract("year", Case.event_date) <= filters.year_to)
+    if filters.kind:
+        conditions.append(Case.kind == CaseKind(filters.kind))
+    if filters.status:
+        conditions.append(Case.status == CaseStatus(filters.status))
+    if filters.mark:
+        conditions.append(
+            exists().where(Mark.case_id == Case.id, Mark.type == MarkType(filters.mark))
+        )
+    if filters.has_photo:
+        conditions.append(
+            exists().where(CaseImage.case_id == Case.id, CaseImage.publish.is_(True))
+        )
+    for term in filters.q.split()[:12]:
+        conditions.append(_text_condition(term))
+    return query.where(*conditions)  # type: ignore[arg-type]
+
+
+def list_public_cases(
+    filters: CaseFilters, page: int = 1, per_page: int = 20, *, clamp: bool = False
+) -> CasePage:
+    """One page of public cases, newest appeals first.
+
+    `clamp` turns a page past the end into the last page (for people following an old link);
+    API clients instead get an empty page, so a loop over pages ends.
+    """
+    query = apply_filters(_public_query(), filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if clamp:
+        page = min(page, max(1, math.ceil(total / per_page)))
+    rows = db.session.scalars(
+        _eager(query)
+        .order_by(Case.first_published_at.desc(), Case.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return CasePage([derive_public_case(case) for case in rows], total, page, per_page)
+
+
+def recent_public_cases(limit: int = 6) -> list[PublicCase]:
+    return list_public_cases(CaseFilters(status=CaseStatus.PUBLISHED.value), 1, limit).items
+
+
+def get_public_case(public_id: str) -> PublicCase:
+    """The public view of a published or identified case; NotFound for anything else."""
+    if not re.fullmatch(r"[a-z0-9]{1,16}", public_id):
+        raise NotFound(public_id)
+    case = db.session.scalar(_eager(_public_query()).where(Case.public_id == public_id))
+    if case is None:
+        raise NotFound(public_id)
+    return derive_public_case(case)
+
+
+def public_countries() -> list[str]:
+    """Countries that have at least one public case, for the filter list."""
+    rows = db.session.scalars(
+        select(Case.event_country).where(Case.status.in_(PUBLIC_STATUSES)).distinct()
+    ).all()
+    return sorted(rows)
+
+
+def public_case_stats() -> dict[str, int]:
+    counts = dict(
+        db.session.execute(
+            select(Case.status, func.count())
+            .where(Case.status.in_(PUBLIC_STATUSES))
+            .group_by(Case.status)
+        ).all()
+    )
+    return {
+        "published": counts.get(CaseStatus.PUBLISHED, 0),
+        "identified": counts.get(CaseStatus.IDENTIFIED, 0),
+    }
+
+
+def all_public_case_ids() -> list[tuple[str, object]]:
+    """(public id, last change) of every public case, for the sitemap."""
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
+            select(Case.public_id, Case.updated_at)
+            .where(Case.status.in_(PUBLIC_STATUSES))
+            .order_by(Case.first_published_at.desc(), Case.id.desc())
+        ).all()
+    ]
+
+
+def feed_cases(limit: int = 50) -> list[PublicCase]:
+    """Newest and newly identified appeals, most recent change first."""
+    rows = db.session.scalars(
+        _eager(_public_query()).order_by(Case.status_changed_at.desc(), Case.id.desc()).limit(limit)
+    ).all()
+    return [derive_public_case(case) for case in rows]
+
+
+def public_image(token: str) -> tuple[str, str, list[int]] | None:
+    """(media prefix, content type, derivative widths) of an image the public may see."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
+        return None
+    row = db.session.execute(
+        select(CaseImage.media_prefix, CaseImage.content_type, CaseImage.derivative_widths)
+        .join(Case, Case.id == CaseImage.case_id)
+        .where(
+            CaseImage.token == token,
+            CaseImage.publish.is_(True),
+            Case.status.in_(PUBLIC_STATUSES),
+        )
+    ).first()
+    if row is None:
+        return None
+    return row[0], row[1], list(row[2] or [])
+
+
+__all__ = [
+    "CaseFilters",
+    "CasePage",
+    "NotFound",
+    "ParsedFilters",
+    "all_public_case_ids",
+    "feed_cases",
+    "get_public_case",
+    "list_public_cases",
+    "parse_filters",
+    "public_countries",
+    "public_image",
+    "recent_public_cases",
+]
