@@ -52,8 +52,11 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 @records_cli.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that image paths are relative to (default: each file's folder).")
+@click.option(
+    "--images-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder that image paths are relative to (default: each file's folder).",
+)
 def validate_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
     """Check records files; print one line per error and exit 1 if any."""
     failed = False
@@ -71,8 +74,11 @@ def validate_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
 
 @records_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--images-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that image paths are relative to (default: each file's folder).")
+@click.option(
+    "--images-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder that image paths are relative to (default: each file's folder).",
+)
 def import_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
     """Validate, then import each file all or nothing; prints imported/updated/unchanged."""
     total = ImportResult()
@@ -82,8 +88,9 @@ def import_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
         for error in result.errors:
             click.echo(str(error))
         if result.errors:
-            click.echo(f"{path}: not imported ({len(result.errors)} errors); nothing was changed",
-                       err=True)
+            click.echo(
+                f"{path}: not imported ({len(result.errors)} errors); nothing was changed", err=True
+            )
     click.echo(total.summary())
     if total.errors:
         sys.exit(1)

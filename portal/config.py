@@ -11,7 +11,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 # Only used outside production: a fixed key keeps sessions valid across restarts of `make run`.
-DEVELOPMENT_SECRET_KEY = "recognise-development-key-not-for-production"
+DEVELOPMENT_SECRET_KEY = "recognise-development-key-not-for-production"  # noqa: S105 - refused in production
 
 
 class ConfigError(RuntimeError):
@@ -50,7 +50,9 @@ class Settings:
         try:
             per_page = int(per_page_raw) if per_page_raw else defaults.per_page
         except ValueError as exc:
-            raise ConfigError(f"PORTAL_PER_PAGE must be a whole number, not {per_page_raw!r}") from exc
+            raise ConfigError(
+                f"PORTAL_PER_PAGE must be a whole number, not {per_page_raw!r}"
+            ) from exc
         settings = cls(
             env=get("ENV") or defaults.env,
             secret_key=get("SECRET_KEY") or defaults.secret_key,
@@ -80,8 +82,8 @@ class Settings:
             self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < 32
         ):
             raise ConfigError(
-                "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+                "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters in "
+                "production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         if not 1 <= self.per_page <= 100:
             raise ConfigError("PORTAL_PER_PAGE must be between 1 and 100")

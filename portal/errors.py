@@ -59,4 +59,3 @@ def register(app: Flask) -> None:
             "".join(traceback.format_tb(error.__traceback__)),
         )
         return _respond(500, MESSAGES[500])
-

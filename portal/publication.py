@@ -286,12 +286,16 @@ def derive_public_case(case: Case) -> PublicCase:
         ),
         jewellery=tuple(
             PublicItem(
-                item=j.item, description=j.description, material=j.material,
+                item=j.item,
+                description=j.description,
+                material=j.material,
                 inscription=j.inscription,
             )
             for j in case.jewellery
         ),
-        belongings=tuple(PublicItem(item=b.item, description=b.description) for b in case.belongings),
+        belongings=tuple(
+            PublicItem(item=b.item, description=b.description) for b in case.belongings
+        ),
         dental_summary=case.dental_summary,
         biometrics={
             "dna": case.biometric_dna,

@@ -10,8 +10,8 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
-from portal.urls import external_url
 from portal.publication import PublicCase, PublicImage, PublicRange
+from portal.urls import external_url
 
 LOCALE = "en_GB"
 
@@ -97,8 +97,10 @@ def image_url(image: PublicImage, width: int | None = None) -> str:
 
 
 def image_srcset(image: PublicImage) -> Markup:
+    # Safe: the URL is escaped and the width is an integer.
     return Markup(", ").join(
-        Markup(f"{escape(image_url(image, width))} {width}w") for width in image.widths
+        Markup(f"{escape(image_url(image, width))} {width}w")  # noqa: S704
+        for width in image.widths
     )
 
 
@@ -115,7 +117,8 @@ def url_with(**changes: Any) -> str:
         else:
             args[key] = str(value)
     assert request.endpoint is not None
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    return url_for(request.endpoint, **values)
 
 
 def register(app: Flask) -> None:

@@ -38,10 +38,19 @@ def _summary(case: PublicCase) -> dict[str, Any]:
 
 @blueprint.get("/cases")
 def case_list() -> Response | tuple[Response, int]:
-    parsed = cases.parse_filters(request.args, default_per_page=current_app.config["PORTAL_PER_PAGE"])
+    parsed = cases.parse_filters(
+        request.args, default_per_page=current_app.config["PORTAL_PER_PAGE"]
+    )
     if parsed.errors:
-        return jsonify({"error": {"status": 400, "message": "Invalid query parameters",
-                                  "fields": parsed.errors}}), 400
+        return jsonify(
+            {
+                "error": {
+                    "status": 400,
+                    "message": "Invalid query parameters",
+                    "fields": parsed.errors,
+                }
+            }
+        ), 400
     page = cases.list_public_cases(parsed.filters, parsed.page, parsed.per_page)
     return jsonify(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import urllib.error
@@ -145,8 +146,9 @@ def import_records(
             else:
                 result.updated += 1
             replaced.extend(
-                _apply_record(case, plan, agencies[plan.record.agency.code], processed, stored,
-                              index)
+                _apply_record(
+                    case, plan, agencies[plan.record.agency.code], processed, stored, index
+                )
             )
             if progress is not None:
                 progress(done)
@@ -166,11 +168,9 @@ def import_records(
 
 def _forget(store: media.MediaStore, prefixes: Iterable[str]) -> None:
     for prefix in prefixes:
-        try:
+        # An orphaned file costs disk space only; the database never points at it.
+        with contextlib.suppress(media.MediaError):
             media.delete_image_set(store, prefix)
-        except media.MediaError:
-            # An orphaned file costs disk space only; the database never points at it.
-            pass
 
 
 def content_hash(record: Record, images: dict[str, bytes]) -> str:
@@ -195,7 +195,9 @@ def _existing_cases(records: list[tuple[str, Record]]) -> dict[tuple[str, str], 
     return {(code, case.record_id): case for code, case in rows if (code, case.record_id) in wanted}
 
 
-def _load_images(label: str, record: Record, base: Path) -> tuple[dict[str, bytes], list[RecordError]]:
+def _load_images(
+    label: str, record: Record, base: Path
+) -> tuple[dict[str, bytes], list[RecordError]]:
     images: dict[str, bytes] = {}
     errors: list[RecordError] = []
     for path, file in image_references(record):
@@ -222,9 +224,11 @@ def _read_image(base: Path, file: str) -> bytes:
 
 
 def _download(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "Recognise record import"})
+    # The schema lets only https:// through; checked again so no file: or ftp: URL is opened.
+    if not url.startswith("https://"):
+        raise ValueError(f"image {url!r} must be an https:// URL")
+    request = urllib.request.Request(url, headers={"User-Agent": "Recognise record import"})  # noqa: S310
     try:
-        # The scheme is checked by the schema: only https:// reaches here.
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310
             data: bytes = response.read(media.MAX_IMAGE_BYTES + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -333,7 +337,11 @@ def _apply_record(
         # Replace children in two steps: rows with unique keys (a translation per language)
         # must be deleted before their replacements are inserted.
         case.marks, case.clothing, case.jewellery, case.belongings, case.translations = (
-            [], [], [], [], []
+            [],
+            [],
+            [],
+            [],
+            [],
         )
         db.session.flush()
 
@@ -393,7 +401,9 @@ def _apply_images(
         for mark in record.marks
         if mark.image and mark.image not in listed
     ]
-    entries = [(image.file, image.kind, image.caption, image.publish) for image in record.images]
+    entries: list[tuple[str, str, str | None, bool]] = [
+        (image.file, image.kind, image.caption, image.publish) for image in record.images
+    ]
     entries += [(file, kind, None, False) for file, kind in dict(unlisted).items()]
 
     by_file: dict[str, CaseImage] = {}

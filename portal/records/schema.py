@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from functools import lru_cache
@@ -29,12 +30,6 @@ def _clean_text(value: str) -> str:
     if not value:
         raise ValueError("must not be blank")
     return value
-
-
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str, Field(max_length=max_length), AfterValidator(_clean_text)
-    ]
 
 
 def _country(value: str) -> str:
@@ -66,9 +61,13 @@ def _known_language(code: str) -> bool:
     return True
 
 
-Text200 = _text(200)
-Text500 = _text(500)
-Text2000 = _text(2000)
+Text50 = Annotated[str, Field(max_length=50), AfterValidator(_clean_text)]
+Text200 = Annotated[str, Field(max_length=200), AfterValidator(_clean_text)]
+Text300 = Annotated[str, Field(max_length=300), AfterValidator(_clean_text)]
+Text500 = Annotated[str, Field(max_length=500), AfterValidator(_clean_text)]
+Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)]
+Text4000 = Annotated[str, Field(max_length=4000), AfterValidator(_clean_text)]
+Text8000 = Annotated[str, Field(max_length=8000), AfterValidator(_clean_text)]
 Country = Annotated[str, AfterValidator(_country)]
 IsoDate = Annotated[str, AfterValidator(_iso_date)]
 
@@ -114,7 +113,7 @@ class WeightRange(_Range):
 class Event(_Strict):
     date: IsoDate
     date_precision: Literal["day", "month", "year"] = "day"
-    place: _text(300) | None = None
+    place: Text300 | None = None
     locality: Text200 | None = None
     region: Text200 | None = None
     country: Country
@@ -157,10 +156,15 @@ ImageFile = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_
 class Mark(_Strict):
     type: MarkTypeName
     location: Text200
-    description: _text(4000)
+    description: Text4000
     inscription: Text500 | None = None
-    colours: Annotated[list[Annotated[str, Field(max_length=40), AfterValidator(_clean_text)]],
-                       Field(max_length=20)] | None = None
+    colours: (
+        Annotated[
+            list[Annotated[str, Field(max_length=40), AfterValidator(_clean_text)]],
+            Field(max_length=20),
+        ]
+        | None
+    ) = None
     image: ImageFile | None = None
 
 
@@ -169,7 +173,7 @@ class ClothingItem(_Strict):
     description: Text2000 | None = None
     colour: Text200 | None = None
     brand: Text200 | None = None
-    size: _text(50) | None = None
+    size: Text50 | None = None
     material: Text200 | None = None
 
 
@@ -200,20 +204,21 @@ class Image(_Strict):
 
 class Translation(_Strict):
     title: Text200 | None = None
-    circumstances: _text(8000) | None = None
-    physical_description: _text(4000) | None = None
+    circumstances: Text8000 | None = None
+    physical_description: Text4000 | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Translation:
         if self.title is None and self.circumstances is None and self.physical_description is None:
-            raise ValueError("a translation needs at least one of title, circumstances, "
-                             "physical_description")
+            raise ValueError(
+                "a translation needs at least one of title, circumstances, physical_description"
+            )
         return self
 
 
 class Identified(_Strict):
     date: IsoDate
-    statement: _text(4000) | None = None
+    statement: Text4000 | None = None
 
 
 def _check_restricted(value: dict[str, Any]) -> dict[str, Any]:
@@ -229,8 +234,6 @@ def _check_restricted(value: dict[str, Any]) -> dict[str, Any]:
                 walk(child)
 
     walk(value)
-    import json
-
     if len(json.dumps(value, ensure_ascii=False).encode()) > RESTRICTED_MAX_BYTES:
         raise ValueError(f"is larger than {RESTRICTED_MAX_BYTES // 1024} kB")
     return value
@@ -253,9 +256,9 @@ class Record(_Strict):
     hair: Text200 | None = None
     eyes: Text200 | None = None
     complexion: Text200 | None = None
-    physical_description: _text(4000) | None = None
+    physical_description: Text4000 | None = None
     event: Event
-    circumstances: _text(8000) | None = None
+    circumstances: Text8000 | None = None
     marks: Annotated[list[Mark], Field(max_length=100)] = []
     clothing: Annotated[list[ClothingItem], Field(max_length=100)] = []
     jewellery: Annotated[list[JewelleryItem], Field(max_length=100)] = []
@@ -280,10 +283,7 @@ def cross_field_errors(record: Record) -> list[tuple[str, str]]:
             errors.append(("identified", "required when status is identified (date, statement)"))
     elif record.identified is not None:
         errors.append(("identified", "only allowed when status is identified"))
-    if (
-        record.identified is not None
-        and record.identified.date < record.event.date
-    ):
+    if record.identified is not None and record.identified.date < record.event.date:
         errors.append(("identified.date", "is before the event date"))
     for lang in record.translations:
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang) or not _known_language(

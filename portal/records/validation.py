@@ -136,8 +136,9 @@ def _read_array(name: str, text: str) -> tuple[list[RawRecord], list[RecordError
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return [], [
-            RecordError(name, WHOLE_FILE, f"invalid JSON at line {exc.lineno} column {exc.colno}: "
-                        f"{exc.msg}")
+            RecordError(
+                name, WHOLE_FILE, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            )
         ]
     except RecursionError:
         return [], [RecordError(name, WHOLE_FILE, "invalid JSON: nested too deeply")]
@@ -159,7 +160,9 @@ def _read_lines(text: str) -> tuple[list[RawRecord], list[RecordError]]:
             records.append(RawRecord(position, json.loads(line)))
         except json.JSONDecodeError as exc:
             errors.append(
-                RecordError(position, WHOLE_RECORD, f"invalid JSON at column {exc.colno}: {exc.msg}")
+                RecordError(
+                    position, WHOLE_RECORD, f"invalid JSON at column {exc.colno}: {exc.msg}"
+                )
             )
         except RecursionError:
             errors.append(RecordError(position, WHOLE_RECORD, "invalid JSON: nested too deeply"))
@@ -190,8 +193,11 @@ def validate_file(path: Path, images_dir: Path | None = None) -> ValidatedFile:
         key = (record.agency.code, record.record_id)
         if key in seen:
             errors.append(
-                RecordError(label, "record_id", f"appears twice in this file ({seen[key]} and "
-                            f"{raw.position})")
+                RecordError(
+                    label,
+                    "record_id",
+                    f"appears twice in this file ({seen[key]} and {raw.position})",
+                )
             )
             continue
         seen[key] = raw.position

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, extract, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
 from portal.models import (
@@ -89,7 +91,9 @@ class ParsedFilters:
     per_page: int = 20
 
 
-def _choice(value: str, allowed: set[str], name: str, errors: dict[str, str], label: str) -> str | None:
+def _choice(
+    value: str, allowed: set[str], name: str, errors: dict[str, str], label: str
+) -> str | None:
     value = value.strip().lower()
     if not value:
         return None
@@ -99,7 +103,9 @@ def _choice(value: str, allowed: set[str], name: str, errors: dict[str, str], la
     return value
 
 
-def _int(value: str, name: str, errors: dict[str, str], message: str, low: int, high: int) -> int | None:
+def _int(
+    value: str, name: str, errors: dict[str, str], message: str, low: int, high: int
+) -> int | None:
     value = value.strip()
     if not value:
         return None
@@ -152,13 +158,19 @@ def parse_filters(args: Mapping[str, str], *, default_per_page: int = 20) -> Par
         status=_choice(
             args.get("status", ""), {s.value for s in PUBLIC_STATUSES}, "status", errors, "status"
         ),
-        mark=_choice(args.get("mark", ""), {m.value for m in MarkType}, "mark", errors, "mark type"),
+        mark=_choice(
+            args.get("mark", ""), {m.value for m in MarkType}, "mark", errors, "mark type"
+        ),
         has_photo=args.get("has_photo", "").strip().lower() in {"1", "true", "yes", "on"},
     )
     page = _int(args.get("page", ""), "page", errors, "Page must be a whole number", 1, 100_000)
     per_page = _int(
-        args.get("per_page", ""), "per_page", errors,
-        f"per_page must be between 1 and {MAX_PER_PAGE}", 1, MAX_PER_PAGE,
+        args.get("per_page", ""),
+        "per_page",
+        errors,
+        f"per_page must be between 1 and {MAX_PER_PAGE}",
+        1,
+        MAX_PER_PAGE,
     )
     return ParsedFilters(filters, errors, page or 1, per_page or default_per_page)
 
@@ -199,11 +211,11 @@ def _eager(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
     )
 
 
-def _contains(column: object, term: str) -> object:
+def _contains(column: InstrumentedAttribute[Any], term: str) -> ColumnElement[bool]:
     return func.lower(column).contains(term, autoescape=True)
 
 
-def _text_condition(term: str) -> object:
+def _text_condition(term: str) -> ColumnElement[bool]:
     """A case matches a term if any publishable text field contains it (case-insensitive)."""
     term = term.lower()
     return or_(
@@ -250,7 +262,7 @@ def _text_condition(term: str) -> object:
 
 def apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tuple[Case]]:
     """Narrow a public-case query by structured filters and a plain text match."""
-    conditions: list[object] = []
+    conditions: list[ColumnElement[bool]] = []
     if filters.sex:
         conditions.append(Case.sex == Sex(filters.sex))
     if filters.age_min is not None and filters.age_max is not None:
@@ -271,12 +283,10 @@ def apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tu
             exists().where(Mark.case_id == Case.id, Mark.type == MarkType(filters.mark))
         )
     if filters.has_photo:
-        conditions.append(
-            exists().where(CaseImage.case_id == Case.id, CaseImage.publish.is_(True))
-        )
+        conditions.append(exists().where(CaseImage.case_id == Case.id, CaseImage.publish.is_(True)))
     for term in filters.q.split()[:12]:
         conditions.append(_text_condition(term))
-    return query.where(*conditions)  # type: ignore[arg-type]
+    return query.where(*conditions)
 
 
 def list_public_cases(
@@ -323,13 +333,12 @@ def public_countries() -> list[str]:
 
 
 def public_case_stats() -> dict[str, int]:
-    counts = dict(
-        db.session.execute(
-            select(Case.status, func.count())
-            .where(Case.status.in_(PUBLIC_STATUSES))
-            .group_by(Case.status)
-        ).all()
-    )
+    rows = db.session.execute(
+        select(Case.status, func.count())
+        .where(Case.status.in_(PUBLIC_STATUSES))
+        .group_by(Case.status)
+    ).all()
+    counts = {status: number for status, number in rows}
     return {
         "published": counts.get(CaseStatus.PUBLISHED, 0),
         "identified": counts.get(CaseStatus.IDENTIFIED, 0),

@@ -38,8 +38,12 @@ def empty_database_url(tmp_path: Path, postgres_url: str | None) -> Iterator[str
 
 def test_upgrade_gives_exactly_the_models_schema(tmp_path: Path, empty_database_url: str) -> None:
     app = create_app(
-        Settings(env="test", testing=True, database_url=empty_database_url,
-                 media_url=f"file://{tmp_path / 'media'}")
+        Settings(
+            env="test",
+            testing=True,
+            database_url=empty_database_url,
+            media_url=f"file://{tmp_path / 'media'}",
+        )
     )
     with app.app_context():
         upgrade()

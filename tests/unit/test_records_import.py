@@ -107,7 +107,8 @@ def test_a_file_with_one_bad_record_imports_nothing(app: Flask, records_dir: Pat
     save(path, records)
     result = import_file(path)
     assert [str(e) for e in result.errors] == [
-        "DE-2010-0705: event.country: 'XX' is not an ISO 3166-1 alpha-2 country code (such as GB, NL)"
+        "DE-2010-0705: event.country: "
+        "'XX' is not an ISO 3166-1 alpha-2 country code (such as GB, NL)"
     ]
     assert count(Case) == 0
     assert list(media.get_media_store().iter_keys()) == []
@@ -117,7 +118,9 @@ def test_an_image_that_is_not_an_image_is_an_error(app: Flask, records_dir: Path
     (records_dir / "be-1992-0603-tattoo.jpg").write_text("<html><script>alert(1)</script></html>")
     result = import_file(records_dir / "sample-records.jsonl")
     assert len(result.errors) == 1
-    assert str(result.errors[0]).startswith("BE-1992-0603: images[0].file: 'be-1992-0603-tattoo.jpg':")
+    assert str(result.errors[0]).startswith(
+        "BE-1992-0603: images[0].file: 'be-1992-0603-tattoo.jpg':"
+    )
     assert count(Case) == 0
 
 
@@ -136,7 +139,9 @@ def test_storage_failure_mid_import_leaves_nothing(
     assert list(media.get_media_store().iter_keys()) == [], "stored images were cleaned up"
 
 
-def test_unpublished_and_unlisted_mark_images_are_kept_private(app: Flask, records_dir: Path) -> None:
+def test_unpublished_and_unlisted_mark_images_are_kept_private(
+    app: Flask, records_dir: Path
+) -> None:
     path = records_dir / "sample-records.jsonl"
     records = load(path)
     record = records[1]

@@ -36,38 +36,113 @@ def test_every_sample_record_is_valid() -> None:
     ("change", "expected"),
     [
         (lambda r: r.update(titel="x"), "BE-1992-0603: titel: unknown field"),
-        (lambda r: r["marks"][0].update(colour="red"), "BE-1992-0603: marks[0].colour: unknown field"),
-        (lambda r: r["event"].update(date="1992-13-03"), "BE-1992-0603: event.date: '1992-13-03' is not a real calendar date"),
-        (lambda r: r["event"].update(date="03/06/1992"), "BE-1992-0603: event.date: '03/06/1992' is not a date in the form YYYY-MM-DD"),
-        (lambda r: r["event"].update(date="2999-01-01"), "BE-1992-0603: event.date: 2999-01-01 is in the future"),
-        (lambda r: r.update(age={"min": 40, "max": 30}), "BE-1992-0603: age: min (40) is greater than max (30)"),
-        (lambda r: r.update(height_cm={"min": 10, "max": 170}), "BE-1992-0603: height_cm.min: must be at least 30"),
-        (lambda r: r["event"].update(country="UK"), "BE-1992-0603: event.country: 'UK' is not an ISO 3166-1 alpha-2"),
-        (lambda r: r["agency"].update(country="Belgium"), "BE-1992-0603: agency.country: 'Belgium' is not an ISO 3166-1"),
-        (lambda r: r.update(sex="f"), "BE-1992-0603: sex: must be one of 'female', 'male' or 'unknown'"),
+        (
+            lambda r: r["marks"][0].update(colour="red"),
+            "BE-1992-0603: marks[0].colour: unknown field",
+        ),
+        (
+            lambda r: r["event"].update(date="1992-13-03"),
+            "BE-1992-0603: event.date: '1992-13-03' is not a real calendar date",
+        ),
+        (
+            lambda r: r["event"].update(date="03/06/1992"),
+            "BE-1992-0603: event.date: '03/06/1992' is not a date in the form YYYY-MM-DD",
+        ),
+        (
+            lambda r: r["event"].update(date="2999-01-01"),
+            "BE-1992-0603: event.date: 2999-01-01 is in the future",
+        ),
+        (
+            lambda r: r.update(age={"min": 40, "max": 30}),
+            "BE-1992-0603: age: min (40) is greater than max (30)",
+        ),
+        (
+            lambda r: r.update(height_cm={"min": 10, "max": 170}),
+            "BE-1992-0603: height_cm.min: must be at least 30",
+        ),
+        (
+            lambda r: r["event"].update(country="UK"),
+            "BE-1992-0603: event.country: 'UK' is not an ISO 3166-1 alpha-2",
+        ),
+        (
+            lambda r: r["agency"].update(country="Belgium"),
+            "BE-1992-0603: agency.country: 'Belgium' is not an ISO 3166-1",
+        ),
+        (
+            lambda r: r.update(sex="f"),
+            "BE-1992-0603: sex: must be one of 'female', 'male' or 'unknown'",
+        ),
         (lambda r: r.update(status="live"), "BE-1992-0603: status: must be one of"),
-        (lambda r: r["marks"][0].update(type="tatoo"), "BE-1992-0603: marks[0].type: must be one of"),
-        (lambda r: r["images"][0].update(kind="photo"), "BE-1992-0603: images[0].kind: must be one of"),
-        (lambda r: r.update(title="x" * 201), "BE-1992-0603: title: is too long: at most 200 characters"),
+        (
+            lambda r: r["marks"][0].update(type="tatoo"),
+            "BE-1992-0603: marks[0].type: must be one of",
+        ),
+        (
+            lambda r: r["images"][0].update(kind="photo"),
+            "BE-1992-0603: images[0].kind: must be one of",
+        ),
+        (
+            lambda r: r.update(title="x" * 201),
+            "BE-1992-0603: title: is too long: at most 200 characters",
+        ),
         (lambda r: r.update(circumstances="x" * 8001), "BE-1992-0603: circumstances: is too long"),
         (lambda r: r.update(title="   "), "BE-1992-0603: title: must not be blank"),
-        (lambda r: r.update(title="bad\x00title"), "BE-1992-0603: title: contains control characters"),
+        (
+            lambda r: r.update(title="bad\x00title"),
+            "BE-1992-0603: title: contains control characters",
+        ),
         (lambda r: r.pop("title"), "BE-1992-0603: title: required"),
         (lambda r: r.pop("event"), "BE-1992-0603: event: required"),
-        (lambda r: r.update(age={"min": "25", "max": 35}), "BE-1992-0603: age.min: must be a whole number"),
-        (lambda r: r["biometrics"].update(dna="yes"), "BE-1992-0603: biometrics.dna: must be true or false"),
-        (lambda r: r["agency"].update(code="be fpj"), "BE-1992-0603: agency.code: 'be fpj' does not have the required form"),
-        (lambda r: r["event"].update(date_precision="year"), "BE-1992-0603: event: a date known only to the year is written YYYY-01-01"),
+        (
+            lambda r: r.update(age={"min": "25", "max": 35}),
+            "BE-1992-0603: age.min: must be a whole number",
+        ),
+        (
+            lambda r: r["biometrics"].update(dna="yes"),
+            "BE-1992-0603: biometrics.dna: must be true or false",
+        ),
+        (
+            lambda r: r["agency"].update(code="be fpj"),
+            "BE-1992-0603: agency.code: 'be fpj' does not have the required form",
+        ),
+        (
+            lambda r: r["event"].update(date_precision="year"),
+            "BE-1992-0603: event: a date known only to the year is written YYYY-01-01",
+        ),
         (lambda r: r["event"].pop("lon"), "BE-1992-0603: event: lat and lon go together"),
         (lambda r: r.update(kind="missing"), "BE-1992-0603: name: required for a missing person"),
-        (lambda r: r.update(status="identified", name="A"), "BE-1992-0603: identified: required when status is identified"),
-        (lambda r: r.update(identified={"date": "2020-01-01"}), "BE-1992-0603: identified: only allowed when status is identified"),
-        (lambda r: r["translations"].update(xx={"title": "t"}), "BE-1992-0603: translations.xx: 'xx' is not a known BCP 47"),
-        (lambda r: r["translations"].update(fr={}), "BE-1992-0603: translations.fr: a translation needs at least one"),
-        (lambda r: r["images"][0].update(file="../secret.jpg"), "BE-1992-0603: images[0].file: must be a path relative"),
-        (lambda r: r["images"][0].update(file="/etc/passwd"), "BE-1992-0603: images[0].file: must be a path relative"),
-        (lambda r: r["images"][0].update(file="http://example.com/a.jpg"), "BE-1992-0603: images[0].file: an image given as a URL must use https://"),
-        (lambda r: r["images"].append(dict(r["images"][0])), "BE-1992-0603: images[1].file: 'be-1992-0603-tattoo.jpg' is listed twice"),
+        (
+            lambda r: r.update(status="identified", name="A"),
+            "BE-1992-0603: identified: required when status is identified",
+        ),
+        (
+            lambda r: r.update(identified={"date": "2020-01-01"}),
+            "BE-1992-0603: identified: only allowed when status is identified",
+        ),
+        (
+            lambda r: r["translations"].update(xx={"title": "t"}),
+            "BE-1992-0603: translations.xx: 'xx' is not a known BCP 47",
+        ),
+        (
+            lambda r: r["translations"].update(fr={}),
+            "BE-1992-0603: translations.fr: a translation needs at least one",
+        ),
+        (
+            lambda r: r["images"][0].update(file="../secret.jpg"),
+            "BE-1992-0603: images[0].file: must be a path relative",
+        ),
+        (
+            lambda r: r["images"][0].update(file="/etc/passwd"),
+            "BE-1992-0603: images[0].file: must be a path relative",
+        ),
+        (
+            lambda r: r["images"][0].update(file="http://example.com/a.jpg"),
+            "BE-1992-0603: images[0].file: an image given as a URL must use https://",
+        ),
+        (
+            lambda r: r["images"].append(dict(r["images"][0])),
+            "BE-1992-0603: images[1].file: 'be-1992-0603-tattoo.jpg' is listed twice",
+        ),
         (lambda r: r.update(restricted="secret"), "BE-1992-0603: restricted: must be an object"),
         (lambda r: r.update(marks={}), "BE-1992-0603: marks: must be a list"),
     ],
@@ -85,9 +160,7 @@ def test_record_without_usable_id_is_named_by_position(tmp_path: Path) -> None:
     record["record_id"] = 5
     path.write_text(json.dumps(sample("BE-2001-1117")) + "\n\n" + json.dumps(record) + "\n")
     validated = validate_file(path)
-    assert [str(e) for e in validated.errors] == [
-        "line 3: record_id: must be a string"
-    ]
+    assert [str(e) for e in validated.errors] == ["line 3: record_id: must be a string"]
 
 
 def test_all_errors_of_a_record_are_reported_at_once() -> None:
@@ -100,9 +173,9 @@ def test_all_errors_of_a_record_are_reported_at_once() -> None:
 
 def test_malformed_json_lines_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps(sample()) + "\n{\"record_id\": \"A-1\",\n[1, 2]\n")
+    path.write_text(json.dumps(sample()) + '\n{"record_id": "A-1",\n[1, 2]\n')
     _, errors = read_records(path)
-    assert [str(e) for e in errors][0].startswith("line 2: (record): invalid JSON at column")
+    assert str(errors[0]).startswith("line 2: (record): invalid JSON at column")
     validated = validate_file(path)
     assert "line 3: (record): must be a JSON object" in [str(e) for e in validated.errors]
 
@@ -112,7 +185,7 @@ def test_malformed_json_lines_name_the_line(tmp_path: Path) -> None:
     [
         (b"", "r.json: (file): is empty: no records found"),
         (b"[]", "r.json: (file): is an empty array: no records found"),
-        (b"[{\"a\": 1},", "r.json: (file): invalid JSON at line 1 column"),
+        (b'[{"a": 1},', "r.json: (file): invalid JSON at line 1 column"),
         (b"\xff\xfe\x00garbage", "r.json: (file): is not UTF-8 text"),
         (b"[" * 100_000, "r.json: (file): invalid JSON"),
     ],
@@ -140,7 +213,8 @@ def test_missing_image_is_reported(tmp_path: Path) -> None:
     path.write_text(json.dumps(sample()) + "\n")
     validated = validate_file(path)
     assert [str(e) for e in validated.errors] == [
-        f"BE-1992-0603: images[0].file: image file 'be-1992-0603-tattoo.jpg' not found in {tmp_path}"
+        "BE-1992-0603: images[0].file: "
+        f"image file 'be-1992-0603-tattoo.jpg' not found in {tmp_path}"
     ]
 
 

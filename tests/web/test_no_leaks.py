@@ -33,10 +33,17 @@ def sentinel_cases(app: Flask, records_dir: Path) -> Path:
         private = f"{SENTINEL}-private-{index}.jpg"
         (records_dir / private).write_bytes(image.read_bytes())
         record.setdefault("images", []).append(
-            {"file": private, "kind": "scene", "caption": f"{SENTINEL} scene caption",
-             "publish": False}
+            {
+                "file": private,
+                "kind": "scene",
+                "caption": f"{SENTINEL} scene caption",
+                "publish": False,
+            }
         )
-        if record.get("kind", "unidentified") == "unidentified" and record.get("status") != "identified":
+        if (
+            record.get("kind", "unidentified") == "unidentified"
+            and record.get("status") != "identified"
+        ):
             record["name"] = f"{SENTINEL} Name"
         if record.get("status") in ("draft", "withdrawn"):
             record["title"] = f"{SENTINEL} unpublished title"
@@ -50,8 +57,15 @@ def sentinel_cases(app: Flask, records_dir: Path) -> Path:
 def crawl(client: FlaskClient) -> dict[str, str]:
     """Every public URL reachable from the list, API and feeds, with its body."""
     bodies: dict[str, str] = {}
-    queue = ["/", "/cases", "/api/v1/cases?per_page=100", "/feed.atom", "/sitemap.xml",
-             "/robots.txt", "/healthz"]
+    queue = [
+        "/",
+        "/cases",
+        "/api/v1/cases?per_page=100",
+        "/feed.atom",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/healthz",
+    ]
     while queue:
         url = queue.pop()
         if url in bodies:
@@ -82,7 +96,11 @@ def test_sentinel_appears_in_no_public_response(client: FlaskClient, sentinel_ca
 
 
 def test_sentinel_is_not_found_by_text_filters(client: FlaskClient, sentinel_cases: Path) -> None:
-    for url in (f"/cases?q={SENTINEL}", f"/api/v1/cases?q={SENTINEL}", "/api/v1/cases?q=dna_profile"):
+    for url in (
+        f"/cases?q={SENTINEL}",
+        f"/api/v1/cases?q={SENTINEL}",
+        "/api/v1/cases?q=dna_profile",
+    ):
         response = client.get(url)
         assert response.status_code == 200
         assert "ZZSENTINEL-" not in response.get_data(as_text=True)
@@ -91,14 +109,21 @@ def test_sentinel_is_not_found_by_text_filters(client: FlaskClient, sentinel_cas
 
 
 def test_error_pages_do_not_leak(client: FlaskClient, sentinel_cases: Path) -> None:
-    for url in (f"/cases/{SENTINEL}", f"/api/v1/cases/{SENTINEL}", f"/media/{SENTINEL}/w320",
-                f"/{SENTINEL}", f"/api/v1/cases?sex={SENTINEL}"):
+    for url in (
+        f"/cases/{SENTINEL}",
+        f"/api/v1/cases/{SENTINEL}",
+        f"/media/{SENTINEL}/w320",
+        f"/{SENTINEL}",
+        f"/api/v1/cases?sex={SENTINEL}",
+    ):
         response = client.get(url)
         assert 400 <= response.status_code < 500, url
         assert SENTINEL not in response.get_data(as_text=True), url
 
 
-def test_private_images_are_never_served(app: Flask, client: FlaskClient, sentinel_cases: Path) -> None:
+def test_private_images_are_never_served(
+    app: Flask, client: FlaskClient, sentinel_cases: Path
+) -> None:
     private = db.session.scalars(select(CaseImage).where(CaseImage.publish.is_(False))).all()
     assert len(private) == 18
     for image in private:

@@ -84,7 +84,9 @@ def test_case_list_filters(client: FlaskClient, sample_cases: Path) -> None:
     assert get("q=spider") == []  # only in the draft
 
 
-def test_bad_filters_show_an_error_summary_and_keep_input(client: FlaskClient, sample_cases: Path) -> None:
+def test_bad_filters_show_an_error_summary_and_keep_input(
+    client: FlaskClient, sample_cases: Path
+) -> None:
     response = client.get("/cases?age=old&year_from=12&sex=robot&country=Narnia")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -95,7 +97,9 @@ def test_bad_filters_show_an_error_summary_and_keep_input(client: FlaskClient, s
     assert "<title>Error: " in html
 
 
-def test_case_page_shows_everything_publishable_in_order(client: FlaskClient, sample_cases: Path) -> None:
+def test_case_page_shows_everything_publishable_in_order(
+    client: FlaskClient, sample_cases: Path
+) -> None:
     response = client.get(case_url("BE-1992-0603", "BE-FPJ-ANTWERP"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -133,7 +137,9 @@ def test_missing_person_shows_name_and_last_seen(client: FlaskClient, sample_cas
     assert "Age when last seen" in html
 
 
-def test_identified_case_shows_statement_prominently(client: FlaskClient, sample_cases: Path) -> None:
+def test_identified_case_shows_statement_prominently(
+    client: FlaskClient, sample_cases: Path
+) -> None:
     html = client.get(case_url("BE-2014-0402", "BE-FPJ-ANTWERP")).get_data(as_text=True)
     assert "Identified on 15 March 2024" in html
     assert "Thanks to a tip from the public" in html
@@ -142,7 +148,9 @@ def test_identified_case_shows_statement_prominently(client: FlaskClient, sample
     assert "This appeal is closed" in html
 
 
-def test_drafts_withdrawn_and_unknown_cases_are_404(client: FlaskClient, sample_cases: Path) -> None:
+def test_drafts_withdrawn_and_unknown_cases_are_404(
+    client: FlaskClient, sample_cases: Path
+) -> None:
     for url in (
         case_url("UK-2020-0909", "UK-MPU"),
         case_url("UK-2011-0615", "UK-MPU"),
@@ -177,7 +185,9 @@ def test_published_image_is_served_and_private_one_is_not(
     assert client.get(url).status_code == 404
 
 
-def test_image_of_a_withdrawn_case_is_not_served(app: Flask, client: FlaskClient, sample_cases: Path) -> None:
+def test_image_of_a_withdrawn_case_is_not_served(
+    app: Flask, client: FlaskClient, sample_cases: Path
+) -> None:
     from portal.models import CaseStatus
 
     image = db.session.scalar(select(CaseImage))
@@ -212,10 +222,14 @@ def test_feed_and_sitemap_list_public_cases(client: FlaskClient, sample_cases: P
     ]
     assert len(locs) == 16 + 2
     assert f"http://localhost{case_url('BE-1992-0603', 'BE-FPJ-ANTWERP')}" in locs
-    assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
+    assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").get_data(
+        as_text=True
+    )
 
 
-def test_base_url_is_used_for_absolute_links(app: Flask, client: FlaskClient, sample_cases: Path) -> None:
+def test_base_url_is_used_for_absolute_links(
+    app: Flask, client: FlaskClient, sample_cases: Path
+) -> None:
     app.config["PORTAL_BASE_URL"] = "https://recognise.example"
     assert b"https://recognise.example/cases/" in client.get("/sitemap.xml").data
 
@@ -226,7 +240,9 @@ def test_healthz(client: FlaskClient) -> None:
     assert response.json == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_reports_an_unreachable_database(app: Flask, client: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_reports_an_unreachable_database(
+    app: Flask, client: FlaskClient, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import OperationalError
 
     def broken(*_args: object, **_kwargs: object) -> None:
@@ -249,7 +265,10 @@ def test_security_headers_on_pages_and_errors(client: FlaskClient) -> None:
 
 
 def test_method_not_allowed_and_unexpected_errors_are_friendly(
-    app: Flask, client: FlaskClient, monkeypatch, caplog  # type: ignore[no-untyped-def]
+    app: Flask,
+    client: FlaskClient,
+    monkeypatch,
+    caplog,  # type: ignore[no-untyped-def]
 ) -> None:
     assert client.post("/cases").status_code in (400, 405)
     from portal.services import cases
