@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, extract, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, selectinload

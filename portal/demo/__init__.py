@@ -1,0 +1,1 @@
+"""Fictional demo appeals, synthetic bulk records and the drawings that illustrate them."""
