@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run serve test lint typecheck pytest migrate demo clean
+.PHONY: install install-test run test lint typecheck pytest migrate demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ pytest: install-test
 		echo "== the suite again on PostgreSQL"; \
 		$(BIN)/pytest; \
 	fi
+
+## bench: import synthetic records and time the public pages (prints figures)
+bench: install-test
+	$(BIN)/python scripts/benchmark.py --count $${COUNT:-20000}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -23,6 +23,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         instance_path=str(DEFAULT_INSTANCE),
     )
     app.config.from_mapping(settings.flask_config())
+    # JSON keeps the order the code builds (id first), as the API contract shows it.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["portal_settings"] = settings
     register_extensions(app, settings)
     register_blueprints(app)

@@ -102,6 +102,5 @@ class Settings:
             SESSION_COOKIE_SAMESITE="Lax",
             SESSION_COOKIE_SECURE=self.is_production,
             PREFERRED_URL_SCHEME="https" if self.is_production else "http",
-            JSON_SORT_KEYS=False,
         )
         return config

@@ -44,6 +44,7 @@ from portal.records.validation import (
 )
 
 DOWNLOAD_TIMEOUT_SECONDS = 30
+FLUSH_EVERY = 500
 Progress = Callable[[int], None]
 
 
@@ -57,6 +58,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    # Every case this import created or changed (for the search index and caches).
     changed_case_ids: list[int] = field(default_factory=list)
 
     @property
@@ -113,11 +115,12 @@ def import_records(
         if errors:
             result.errors.extend(errors)
             continue
-        case = existing.get((record.agency.code, record.record_id))
+        found = existing.get((record.agency.code, record.record_id))
         digest = content_hash(record, images)
-        if case is not None and case.content_hash == digest:
+        if found is not None and found[1] == digest:
             result.unchanged += 1
             continue
+        case = db.session.get(Case, found[0]) if found is not None else None
         plans.append(_Planned(label, record, digest, images, case))
     if result.errors:
         return result
@@ -137,6 +140,7 @@ def import_records(
             written.append(prefix)
             stored[key] = prefix
         agencies = _upsert_agencies(plans)
+        batch: list[Case] = []
         for done, (index, plan) in enumerate(enumerate(plans), 1):
             case = plan.existing
             if case is None:
@@ -150,6 +154,15 @@ def import_records(
                     case, plan, agencies[plan.record.agency.code], processed, stored, index
                 )
             )
+            batch.append(case)
+            if len(batch) >= FLUSH_EVERY or done == len(plans):
+                # Write in batches and let go of written cases: memory stays flat however
+                # large the file, while the whole file is still one transaction.
+                db.session.flush()
+                result.changed_case_ids.extend(saved.id for saved in batch)
+                for saved in batch:
+                    db.session.expunge(saved)
+                batch.clear()
             if progress is not None:
                 progress(done)
         db.session.commit()
@@ -161,7 +174,6 @@ def import_records(
         db.session.rollback()
         _forget(store, written)
         raise
-    result.changed_case_ids = [plan.existing.id for plan in plans if plan.existing is not None]
     _forget(store, replaced)
     return result
 
@@ -184,15 +196,25 @@ def content_hash(record: Record, images: dict[str, bytes]) -> str:
     ).hexdigest()
 
 
-def _existing_cases(records: list[tuple[str, Record]]) -> dict[tuple[str, str], Case]:
+def _existing_cases(records: list[tuple[str, Record]]) -> dict[tuple[str, str], tuple[int, str]]:
+    """(case id, content hash) of the cases these records already have, by (agency, record id).
+
+    Only the two columns are loaded: a re-import of a large unchanged file touches no objects.
+    """
     codes = {record.agency.code for _, record in records}
     if not codes:
         return {}
     wanted = {(record.agency.code, record.record_id) for _, record in records}
     rows = db.session.execute(
-        select(Agency.code, Case).join(Case.agency).where(Agency.code.in_(codes))
+        select(Agency.code, Case.record_id, Case.id, Case.content_hash)
+        .join(Case.agency)
+        .where(Agency.code.in_(codes))
     ).all()
-    return {(code, case.record_id): case for code, case in rows if (code, case.record_id) in wanted}
+    return {
+        (code, record_id): (case_id, digest)
+        for code, record_id, case_id, digest in rows
+        if (code, record_id) in wanted
+    }
 
 
 def _load_images(
