@@ -21,6 +21,11 @@ from portal.records.validation import validate_file
 
 records_cli = AppGroup("records", help="Validate and import appeal records files.")
 demo_cli = AppGroup("demo", help="Demo and synthetic data.")
+images_dir_option = click.option(
+    "--images-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder that image paths are relative to (default: each file's folder).",
+)
 
 
 @contextmanager
@@ -52,11 +57,7 @@ def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 @records_cli.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--images-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder that image paths are relative to (default: each file's folder).",
-)
+@images_dir_option
 def validate_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
     """Check records files; print one line per error and exit 1 if any."""
     failed = False
@@ -74,11 +75,7 @@ def validate_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
 
 @records_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--images-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder that image paths are relative to (default: each file's folder).",
-)
+@images_dir_option
 def import_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
     """Validate, then import each file all or nothing; prints imported/updated/unchanged."""
     total = ImportResult()

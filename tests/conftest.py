@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,9 @@ def settings(tmp_path: Path, postgres_url: str | None) -> Settings:
     )
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
+@contextmanager
+def running_app(settings: Settings) -> Iterator[Flask]:
+    """An app with its schema created and an app context pushed; cleaned up afterwards."""
     app = create_app(settings)
     with app.app_context():
         db.create_all()
@@ -66,6 +68,12 @@ def app(settings: Settings) -> Iterator[Flask]:
             if settings.database_url.startswith("postgresql"):
                 db.drop_all()
             db.engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    with running_app(settings) as app:
+        yield app
 
 
 @pytest.fixture

@@ -11,31 +11,23 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import create_app, media
+from portal import media
 from portal.config import Settings
 from portal.extensions import db
 from portal.models import CaseImage
 from portal.records.importer import import_file
+from tests.conftest import running_app
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def s3_app(settings: Settings, s3_server: str, s3_bucket: str) -> Iterator[Flask]:
-    app = create_app(
-        dataclasses.replace(
-            settings, media_url=f"s3://{s3_bucket}/portal", s3_endpoint_url=s3_server
-        )
+    s3_settings = dataclasses.replace(
+        settings, media_url=f"s3://{s3_bucket}/portal", s3_endpoint_url=s3_server
     )
-    with app.app_context():
-        db.create_all()
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            if settings.database_url.startswith("postgresql"):
-                db.drop_all()
-            db.engine.dispose()
+    with running_app(s3_settings) as app:
+        yield app
 
 
 def test_import_and_serve_through_s3(
