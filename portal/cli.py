@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from portal.extensions import db
 from portal.models import Case
@@ -93,13 +94,29 @@ def import_command(paths: tuple[Path, ...], images_dir: Path | None) -> None:
         sys.exit(1)
 
 
+@contextmanager
+def schema_required() -> Iterator[None]:
+    """Turn 'no such table' into the one instruction that fixes it."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            "the database schema is missing or out of date: run `flask --app app db upgrade` "
+            f"({type(exc.orig).__name__})"
+        ) from None
+
+
 def _import_one(path: Path, images_dir: Path | None) -> ImportResult:
     validated = validate_file(path, images_dir)
     if validated.errors:
         return ImportResult(errors=list(validated.errors))
     base = (images_dir or path.parent).resolve()
     try:
-        with progress(f"importing {path.name}", len(validated.records)) as advance:
+        with (
+            schema_required(),
+            progress(f"importing {path.name}", len(validated.records)) as advance,
+        ):
             return import_records(validated.records, base, progress=advance)
     except ImportFailed as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
@@ -111,7 +128,9 @@ def demo_load(if_empty: bool) -> None:
     """Load the demo dataset (idempotent: loading twice changes nothing)."""
     from portal.demo.dataset import write_demo_records
 
-    if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
+    with schema_required():
+        has_cases = db.session.scalar(select(func.count()).select_from(Case))
+    if if_empty and has_cases:
         click.echo("demo: the database already has cases; nothing loaded")
         return
     with tempfile.TemporaryDirectory(prefix="recognise-demo-") as folder:

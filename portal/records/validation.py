@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from portal.records.schema import Record, cross_field_errors
+from portal.records.schema import Agency, Record, cross_field_errors
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 WHOLE_RECORD = "(record)"
@@ -183,6 +183,7 @@ def validate_file(path: Path, images_dir: Path | None = None) -> ValidatedFile:
     raw_records, errors = read_records(path)
     records: list[tuple[str, Record]] = []
     seen: dict[tuple[str, str], str] = {}
+    agencies: dict[str, tuple[str, Agency]] = {}
     base = (images_dir or path.parent).resolve()
     for raw in raw_records:
         label = raw.label
@@ -201,6 +202,17 @@ def validate_file(path: Path, images_dir: Path | None = None) -> ValidatedFile:
             )
             continue
         seen[key] = raw.position
+        first = agencies.setdefault(record.agency.code, (label, record.agency))
+        if first[1] != record.agency:
+            # One agency, one description: otherwise which name and address would win?
+            errors.append(
+                RecordError(
+                    label,
+                    "agency",
+                    f"differs from the agency {record.agency.code} given in {first[0]}",
+                )
+            )
+            continue
         errors.extend(_missing_images(label, record, base))
         records.append((label, record))
     return ValidatedFile(path, records, errors)

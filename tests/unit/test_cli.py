@@ -55,6 +55,41 @@ def test_import_prints_summary_and_is_idempotent(app: Flask, records_dir: Path) 
     assert second.output.splitlines()[-1] == "imported 0, updated 0, unchanged 18"
 
 
+def test_import_into_a_database_without_schema_says_what_to_do(
+    app: Flask, records_dir: Path
+) -> None:
+    db.drop_all()
+    runner = app.test_cli_runner()
+    for args in (
+        ["records", "import", str(records_dir / "sample-records.jsonl")],
+        ["demo", "load", "--if-empty"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1
+        assert "run `flask --app app db upgrade`" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_demo_load_is_idempotent(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip().startswith("demo: imported 46, updated 0, unchanged 0")
+    again = runner.invoke(args=["demo", "load"])
+    assert again.output.strip() == "demo: imported 0, updated 0, unchanged 46"
+    skipped = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "nothing loaded" in skipped.output
+
+
+def test_demo_generate_writes_synthetic_records(app: Flask, tmp_path: Path) -> None:
+    out = tmp_path / "syn.jsonl"
+    result = app.test_cli_runner().invoke(args=["demo", "generate", str(out), "--count", "250"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"wrote 250 records to {out}"
+    validate = app.test_cli_runner().invoke(args=["records", "validate", str(out)])
+    assert validate.output.strip() == "valid: 250 records"
+
+
 def test_import_with_images_dir(app: Flask, records_dir: Path, tmp_path: Path) -> None:
     images = tmp_path / "images"
     images.mkdir()

@@ -218,6 +218,18 @@ def test_missing_image_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_one_agency_described_two_ways_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    first, second = sample("BE-2001-1117"), sample("BE-2001-1117")
+    second["record_id"] = "BE-2001-1118"
+    second["agency"]["tip_email"] = "other@antwerp.police.example"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    validated = validate_file(path)
+    assert [str(e) for e in validated.errors] == [
+        "BE-2001-1118: agency: differs from the agency BE-FPJ-ANTWERP given in BE-2001-1117"
+    ]
+
+
 def test_duplicate_record_in_one_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     line = json.dumps(sample("BE-2001-1117"))

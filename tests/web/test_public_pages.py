@@ -126,6 +126,7 @@ def test_case_page_shows_everything_publishable_in_order(
         found = html.find(text, position)
         assert found >= 0, f"{text!r} missing or out of order"
         position = found
+    assert "openstreetmap.org/?mlat=51.2311&amp;mlon=4.4681" in html
     assert "De vrouw met de bloementatoeage" in html
     assert 'lang="nl"' in html
 
