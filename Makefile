@@ -37,6 +37,7 @@ demo: migrate
 ## run: upgrade the schema, load demo data on first run, serve with gunicorn on http://$(HOST):$(PORT)
 run: migrate
 	$(FLASK) demo load --if-empty
+	$(FLASK) search sync
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
 
 ## test: lint, type-check and run the suite on SQLite (and on PostgreSQL when PORTAL_TEST_DATABASE_URL is set)

@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from portal import media
+    from portal import media, search
     from portal.extensions import csrf, db, migrate
 
     if settings.database_url.startswith("sqlite:///"):
@@ -47,6 +47,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     media.init_app(app)
+    search.init_app(app)
 
 
 @event.listens_for(Engine, "connect")

@@ -17,11 +17,13 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from portal.extensions import db
 from portal.models import Case
+from portal.models.case import PUBLIC_STATUSES
 from portal.records.importer import ImportFailed, ImportResult, import_file, import_records
 from portal.records.validation import validate_file
 
 records_cli = AppGroup("records", help="Validate and import appeal records files.")
 demo_cli = AppGroup("demo", help="Demo and synthetic data.")
+search_cli = AppGroup("search", help="The search index of this host.")
 images_dir_option = click.option(
     "--images-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -158,6 +160,35 @@ def demo_generate(out: Path, count: int, seed: int) -> None:
     click.echo(f"wrote {written} records to {out}")
 
 
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild this host's search index from the database."""
+    from portal.services.search import reindex
+
+    started = time.monotonic()
+    with schema_required():
+        total = (
+            db.session.scalar(
+                select(func.count()).select_from(Case).where(Case.status.in_(PUBLIC_STATUSES))
+            )
+            or 0
+        )
+        with progress("indexing", max(total, 1)) as advance:
+            count = reindex(lambda done, _total: advance(done))
+    click.echo(f"indexed {count} public cases in {time.monotonic() - started:.1f}s")
+
+
+@search_cli.command("sync")
+def search_sync() -> None:
+    """Apply changes made by other hosts (or build the index if this host has none)."""
+    from portal import search
+
+    with schema_required():
+        changed = search.get_index().catch_up(db.session)
+    click.echo(f"search index up to date ({changed} cases updated)")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(search_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(demo_cli)

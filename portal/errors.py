@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import traceback
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from portal.logs import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,6 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception) -> tuple[Response | str, int]:
         if isinstance(error, HTTPException):
             return _http(error)  # type: ignore[return-value]
-        # Log the type and the frames, never the message or locals: an exception's message
-        # can carry record, tip or restricted content (database errors quote the values).
-        log.error(
-            "unhandled %s on %s %s\n%s",
-            type(error).__name__,
-            request.method,
-            request.path,
-            "".join(traceback.format_tb(error.__traceback__)),
-        )
+        # Database errors quote the values they choke on: log the path, never the message.
+        log_failure(log, f"unhandled error on {request.method} {request.path}", error)
         return _respond(500, MESSAGES[500])

@@ -11,6 +11,7 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
 from portal.publication import PublicCase, PublicImage, PublicRange
+from portal.search.vocabulary import BODY_REGIONS
 from portal.urls import external_url
 
 LOCALE = "en_GB"
@@ -121,6 +122,16 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint, **values)
 
 
+class _CountryLabels:
+    """A mapping-like view of country names, for templates that label country codes."""
+
+    def get(self, code: str, default: str | None = None) -> str:
+        return country_name(code) or (default or code)
+
+
+REGION_LABELS = {region: region.replace("_", " ").capitalize() for region in BODY_REGIONS}
+
+
 def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
@@ -142,6 +153,8 @@ def register(app: Flask) -> None:
         image_url=image_url,
         image_srcset=image_srcset,
         url_with=url_with,
+        country_labels=_CountryLabels(),
+        REGION_LABELS=REGION_LABELS,
         external_url=external_url,
         now=lambda: datetime.now(UTC),
         site_name=lambda: current_app.config["PORTAL_SITE_NAME"],

@@ -9,12 +9,13 @@ from flask.wrappers import Response
 
 from portal.publication import PublicCase
 from portal.services import cases
+from portal.services import search as search_service
 from portal.urls import external_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _summary(case: PublicCase) -> dict[str, Any]:
+def _summary(case: PublicCase, highlights: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "id": case.id,
         "record_id": case.record_id,
@@ -32,7 +33,7 @@ def _summary(case: PublicCase) -> dict[str, Any]:
             "region": case.event.region,
             "country": case.event.country,
         },
-        "highlights": [],
+        "highlights": highlights,
     }
 
 
@@ -51,13 +52,23 @@ def case_list() -> Response | tuple[Response, int]:
                 }
             }
         ), 400
-    page = cases.list_public_cases(parsed.filters, parsed.page, parsed.per_page)
+    filters = parsed.filters
+    if filters.q or filters.location:
+        found = search_service.search_cases(filters, parsed.page, parsed.per_page)
+        page: cases.CasePage = found
+        highlights = found.highlights
+    else:
+        page = cases.list_public_cases(filters, parsed.page, parsed.per_page)
+        highlights = {}
     return jsonify(
         {
             "total": page.total,
             "page": page.page,
             "per_page": page.per_page,
-            "results": [_summary(case) for case in page.items],
+            "results": [
+                _summary(case, [h.to_json() for h in highlights.get(case.id, [])])
+                for case in page.items
+            ],
         }
     )
 

@@ -17,6 +17,7 @@ from portal.models.case import (
     MarkType,
     Sex,
 )
+from portal.models.sync import Counter
 
 __all__ = [
     "Agency",
@@ -28,6 +29,7 @@ __all__ = [
     "CaseStatus",
     "CaseTranslation",
     "ClothingItem",
+    "Counter",
     "DatePrecision",
     "ImageKind",
     "JewelleryItem",

@@ -118,6 +118,8 @@ class Case(TimestampMixin, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Bumped on every change; search and caches use it to notice what moved.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Position in the global order of case changes (see models.sync), for index catch-up.
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
     first_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

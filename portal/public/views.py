@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from portal import media
 from portal.extensions import db
 from portal.services import cases
+from portal.services import search as search_service
 from portal.templating import country_name
 
 blueprint = Blueprint("public", __name__)
@@ -24,8 +36,33 @@ def index() -> str:
     )
 
 
+@blueprint.get("/search")
+def search_page() -> tuple[str, int]:
+    parsed = cases.parse_filters(
+        request.args, default_per_page=current_app.config["PORTAL_PER_PAGE"]
+    )
+    page = search_service.search_cases(
+        parsed.filters, parsed.page, parsed.per_page, facets=True, clamp=True
+    )
+    return (
+        render_template(
+            "public/search.html",
+            page=page,
+            filters=parsed.filters,
+            errors=parsed.errors,
+            raw=request.args,
+            countries=_country_choices(),
+        ),
+        400 if parsed.errors else 200,
+    )
+
+
 @blueprint.get("/cases")
-def case_list() -> tuple[str, int]:
+def case_list() -> ResponseReturnValue:
+    if request.args.get("q", "").strip() or request.args.get("location", "").strip():
+        # Words to look for are a search: one ranked page, with facets and snippets.
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("public.search_page", **args))
     parsed = cases.parse_filters(
         request.args, default_per_page=current_app.config["PORTAL_PER_PAGE"]
     )
@@ -37,12 +74,16 @@ def case_list() -> tuple[str, int]:
             filters=parsed.filters,
             errors=parsed.errors,
             raw=request.args,
-            countries=sorted(
-                ((code, country_name(code)) for code in cases.public_countries()),
-                key=lambda pair: pair[1],
-            ),
+            countries=_country_choices(),
         ),
         400 if parsed.errors else 200,
+    )
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return sorted(
+        ((code, country_name(code)) for code in cases.public_countries()),
+        key=lambda pair: pair[1],
     )
 
 

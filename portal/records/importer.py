@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal import media
+from portal import media, search
 from portal.extensions import db
 from portal.models import (
     Agency,
@@ -175,6 +175,7 @@ def import_records(
         _forget(store, written)
         raise
     _forget(store, replaced)
+    search.index_cases(result.changed_case_ids)
     return result
 
 

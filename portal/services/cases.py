@@ -7,27 +7,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Select, and_, exists, extract, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy import Select, and_, exists, extract, func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
 from portal.models import (
-    Belonging,
     Case,
     CaseImage,
     CaseKind,
     CaseStatus,
-    ClothingItem,
-    JewelleryItem,
     Mark,
     MarkType,
     Sex,
 )
 from portal.models.case import PUBLIC_STATUSES
 from portal.publication import PublicCase, derive_public_case
+from portal.search import vocabulary
 
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 500
@@ -52,6 +49,7 @@ class CaseFilters:
     kind: str | None = None
     status: str | None = None
     mark: str | None = None
+    location: str | None = None  # a body region, as the search index knows them
     has_photo: bool = False
 
     @property
@@ -78,6 +76,7 @@ class CaseFilters:
             "kind": self.kind or "",
             "status": self.status or "",
             "mark": self.mark or "",
+            "location": self.location or "",
             "has_photo": "1" if self.has_photo else "",
         }
         return {key: value for key, value in args.items() if value}
@@ -161,6 +160,13 @@ def parse_filters(args: Mapping[str, str], *, default_per_page: int = 20) -> Par
         mark=_choice(
             args.get("mark", ""), {m.value for m in MarkType}, "mark", errors, "mark type"
         ),
+        location=_choice(
+            args.get("location", ""),
+            set(vocabulary.BODY_REGIONS),
+            "location",
+            errors,
+            "part of the body",
+        ),
         has_photo=args.get("has_photo", "").strip().lower() in {"1", "true", "yes", "on"},
     )
     page = _int(args.get("page", ""), "page", errors, "Page must be a whole number", 1, 100_000)
@@ -199,6 +205,11 @@ def _public_query() -> Select[tuple[Case]]:
     return select(Case).where(Case.status.in_(PUBLIC_STATUSES))
 
 
+def eager_public_query() -> Select[tuple[Case]]:
+    """Public cases with everything derivation reads, loaded in a few queries."""
+    return _eager(_public_query())
+
+
 def _eager(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
     return query.options(
         selectinload(Case.agency),
@@ -211,57 +222,8 @@ def _eager(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
     )
 
 
-def _contains(column: InstrumentedAttribute[Any], term: str) -> ColumnElement[bool]:
-    return func.lower(column).contains(term, autoescape=True)
-
-
-def _text_condition(term: str) -> ColumnElement[bool]:
-    """A case matches a term if any publishable text field contains it (case-insensitive)."""
-    term = term.lower()
-    return or_(
-        _contains(Case.title, term),
-        _contains(Case.circumstances, term),
-        _contains(Case.physical_description, term),
-        _contains(Case.hair, term),
-        _contains(Case.build, term),
-        _contains(Case.event_place, term),
-        _contains(Case.event_locality, term),
-        _contains(Case.event_region, term),
-        _contains(Case.dental_summary, term),
-        exists().where(
-            Mark.case_id == Case.id,
-            or_(
-                _contains(Mark.description, term),
-                _contains(Mark.location, term),
-                _contains(Mark.inscription, term),
-            ),
-        ),
-        exists().where(
-            ClothingItem.case_id == Case.id,
-            or_(
-                _contains(ClothingItem.item, term),
-                _contains(ClothingItem.colour, term),
-                _contains(ClothingItem.brand, term),
-                _contains(ClothingItem.description, term),
-            ),
-        ),
-        exists().where(
-            JewelleryItem.case_id == Case.id,
-            or_(
-                _contains(JewelleryItem.item, term),
-                _contains(JewelleryItem.description, term),
-                _contains(JewelleryItem.inscription, term),
-            ),
-        ),
-        exists().where(
-            Belonging.case_id == Case.id,
-            or_(_contains(Belonging.item, term), _contains(Belonging.description, term)),
-        ),
-    )
-
-
 def apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tuple[Case]]:
-    """Narrow a public-case query by structured filters and a plain text match."""
+    """Narrow a public-case query by structured filters (words to look for are the index's)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.sex:
         conditions.append(Case.sex == Sex(filters.sex))
@@ -284,8 +246,6 @@ def apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tu
         )
     if filters.has_photo:
         conditions.append(exists().where(CaseImage.case_id == Case.id, CaseImage.publish.is_(True)))
-    for term in filters.q.split()[:12]:
-        conditions.append(_text_condition(term))
     return query.where(*conditions)
 
 

@@ -61,9 +61,10 @@ def test_filters_and_text(client: FlaskClient, sample_cases: Path) -> None:
         "ES-2003-0817",
     }
     assert ids("mark=piercing") == {"BE-2001-1117", "ES-2003-0817"}
-    assert ids("q=R%27Nick") == {"BE-1992-0603"}
+    first = client.get("/api/v1/cases?q=R%27Nick").json
+    assert first is not None and first["results"][0]["record_id"] == "BE-1992-0603"
     assert ids("q=100%25") == set()
-    assert ids("q=_") == set() or ids("q=_") <= ids("")
+    assert ids("q=_") <= ids("")
 
 
 def test_bad_parameters_are_a_json_400(client: FlaskClient) -> None:

@@ -58,6 +58,10 @@ def crawl(client: FlaskClient) -> dict[str, str]:
     """Every public URL reachable from the list, API and feeds, with its body."""
     bodies: dict[str, str] = {}
     queue = [
+        "/search",
+        "/search?q=tattoo",
+        "/search?q=river",
+        "/api/v1/cases?q=tattoo&per_page=100",
         "/",
         "/cases",
         "/api/v1/cases?per_page=100",
@@ -76,7 +80,7 @@ def crawl(client: FlaskClient) -> dict[str, str]:
         bodies[url] = body
         for link in re.findall(r'(?:href|src)="(/[^"#]*)"', body):
             link = link.replace("&amp;", "&")
-            if link.startswith(("/cases", "/media", "/api")) and link not in bodies:
+            if link.startswith(("/cases", "/media", "/api", "/search")) and link not in bodies:
                 queue.append(link)
         for case_id in re.findall(r'"id": ?"([a-z0-9]{10})"', body):
             queue.append(f"/api/v1/cases/{case_id}")
@@ -97,7 +101,7 @@ def test_sentinel_appears_in_no_public_response(client: FlaskClient, sentinel_ca
 
 def test_sentinel_is_not_found_by_text_filters(client: FlaskClient, sentinel_cases: Path) -> None:
     for url in (
-        f"/cases?q={SENTINEL}",
+        f"/search?q={SENTINEL}",
         f"/api/v1/cases?q={SENTINEL}",
         "/api/v1/cases?q=dna_profile",
     ):
