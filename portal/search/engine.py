@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.reading import ReaderClosed
 
 from portal.search import bitmaps, vocabulary
 from portal.search.analysis import squashed_forms, text_analyzer
@@ -316,6 +317,18 @@ class Engine:
         page: int = 1,
         per_page: int = 20,
         facets: bool = False,
+    ) -> SearchOutcome:
+        try:
+            return self._search(text, filters, page, per_page, facets)
+        except (OSError, ReaderClosed, ValueError, KeyError):
+            # Another process merged segments this searcher had not opened yet and removed
+            # their files: a searcher on the newest generation answers the same question.
+            with self._lock:
+                self._state = None
+            return self._search(text, filters, page, per_page, facets)
+
+    def _search(
+        self, text: str, filters: SearchFilters, page: int, per_page: int, facets: bool
     ) -> SearchOutcome:
         state = self.state()
         active = self._filter_bitmaps(state, filters)
