@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -45,17 +46,21 @@ class QueryTerms:
         )
 
 
+@lru_cache(maxsize=50_000)
+def _motif_words(word: str) -> frozenset[str]:
+    """The motif and class words one word stands for (koi -> koi, fish, animal)."""
+    return frozenset(vocabulary.motif_tokens(word)) | frozenset(vocabulary.motif_query([word]))
+
+
 def _spans(text: str, terms: QueryTerms, analyse: object) -> list[tuple[int, int]]:
     spans = []
     for match in TOKEN_PATTERN.finditer(text):
         word = fold(match.group())
         stems = analyse(word)  # type: ignore[operator]
-        hit = bool(set(stems) & terms.stems)
+        hit = not terms.stems.isdisjoint(stems)
         if not hit and terms.motifs:
             # A rose matches a search for flowers: mark the word that carries the class.
-            hit = bool(set(vocabulary.motif_tokens(word)) & terms.motifs) or bool(
-                set(vocabulary.motif_query([word])) & terms.motifs
-            )
+            hit = not terms.motifs.isdisjoint(_motif_words(word))
         if hit:
             spans.append((match.start(), match.end()))
     return spans
