@@ -129,7 +129,7 @@ def document(case: PublicCase, case_db_id: int, change_seq: int) -> dict[str, An
         {region for mark in case.marks for region in vocabulary.body_regions(mark.location)}
     )
     literal = [form for text in inscriptions(case) for form in squashed_forms(text)]
-    title = _join(case.title, case.name)
+    title = case.title
     marks = mark_text(case)
     items = items_text(case)
     narrative = narrative_text(case)
@@ -139,11 +139,14 @@ def document(case: PublicCase, case_db_id: int, change_seq: int) -> dict[str, An
         "public_id": case.id,
         "seq": change_seq,
         "title": title,
+        # Only set when the name is public (a missing person, or identified): the public
+        # view has no name otherwise.
+        "name": case.name or "",
         "marks": marks,
         "items": items,
         "text": narrative,
         "literal": " ".join(literal),
-        "spell": _join(title, marks, items, narrative, " ".join(inscriptions(case))),
+        "spell": _join(title, case.name, marks, items, narrative, " ".join(inscriptions(case))),
         "sex": case.sex,
         "country": case.event.country,
         "kind": case.kind,

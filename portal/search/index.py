@@ -46,6 +46,7 @@ def build_schema() -> Schema:
         seq=STORED(),
         # Frequency-only text fields (phrase=False): smaller and faster; ranking needs no positions.
         title=TEXT(analyzer=text, phrase=False),
+        name=TEXT(analyzer=text, phrase=False),
         marks=TEXT(analyzer=text, phrase=False),
         items=TEXT(analyzer=text, phrase=False),
         text=TEXT(analyzer=text, phrase=False),
@@ -102,6 +103,11 @@ class SearchIndex:
                     self.directory.mkdir(parents=True, exist_ok=True)
                     if whoosh_index.exists_in(str(self.directory)):
                         self._ix = whoosh_index.open_dir(str(self.directory))
+                        if set(self._ix.schema.names()) != set(build_schema().names()):
+                            # Built by an older version of the portal: start again; the next
+                            # catch-up sees a never-built index and rebuilds it whole.
+                            self._ix = whoosh_index.create_in(str(self.directory), build_schema())
+                            (self.directory / STATE_FILE).unlink(missing_ok=True)
                     else:
                         try:
                             self._ix = whoosh_index.create_in(str(self.directory), build_schema())

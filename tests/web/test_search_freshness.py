@@ -76,6 +76,22 @@ def test_a_new_host_builds_its_index_from_the_database(
     assert fresh.index.doc_count() == 16
 
 
+def test_an_index_of_an_older_schema_is_rebuilt(
+    app: Flask, client: FlaskClient, sample_cases: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    directory = Path(app.config["PORTAL_SEARCH_DIR"])
+    search.get_engine().close()
+    shutil.rmtree(directory)
+    directory.mkdir()
+    whoosh_index.create_in(str(directory), Schema(case_id=ID(stored=True, unique=True)))
+    app.extensions[search.EXTENSION] = search._Search(directory)
+    monkeypatch.setattr(search, "CATCH_UP_INTERVAL_SECONDS", 0.0)
+    assert ids(client, "koi")[0] == "TW-2019-0520"
+
+
 def test_reindex_command(app: Flask, sample_cases: Path) -> None:
     result = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output
