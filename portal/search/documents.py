@@ -146,7 +146,16 @@ def document(case: PublicCase, case_db_id: int, change_seq: int) -> dict[str, An
         "items": items,
         "text": narrative,
         "literal": " ".join(literal),
-        "spell": _join(title, case.name, marks, items, narrative, " ".join(inscriptions(case))),
+        # The words people type and may misspell: marks, items, titles and places as written
+        # (not the vocabulary's expansions, nor the whole narrative: a smaller, faster index).
+        "spell": _join(
+            title,
+            case.name,
+            *(_join(m.description, m.location, m.inscription) for m in case.marks),
+            items,
+            case.event.locality,
+            case.event.place,
+        ),
         "sex": case.sex,
         "country": case.event.country,
         "kind": case.kind,

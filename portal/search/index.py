@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session, selectinload
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
@@ -59,10 +60,11 @@ def build_schema() -> Schema:
         mark_types=KEYWORD(commas=True),
         regions=KEYWORD(commas=True),
         has_photo=ID(),
-        age_min=NUMERIC(sortable=True, signed=True),
-        age_max=NUMERIC(sortable=True, signed=True),
-        year=NUMERIC(sortable=True),
-        published=NUMERIC(sortable=True, bits=64),
+        # Columns only: filters read them whole into arrays, so no range terms are indexed.
+        age_min=COLUMN(NumericColumn("i")),
+        age_max=COLUMN(NumericColumn("i")),
+        year=COLUMN(NumericColumn("i")),
+        published=COLUMN(NumericColumn("q")),
     )
 
 
