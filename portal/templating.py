@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask import Flask, current_app, request, url_for
@@ -46,11 +48,10 @@ STATUS_LABELS = {
 }
 
 
+@lru_cache(maxsize=512)
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    from babel import Locale
-
     return str(Locale.parse(LOCALE).territories.get(code.upper(), code.upper()))
 
 
@@ -105,6 +106,7 @@ def image_srcset(image: PublicImage) -> Markup:
     )
 
 
+@lru_cache(maxsize=4096)
 def number(value: int) -> str:
     return format_decimal(value, locale=LOCALE)
 

@@ -51,7 +51,6 @@ def search_page() -> tuple[str, int]:
             filters=parsed.filters,
             errors=parsed.errors,
             raw=request.args,
-            countries=_country_choices(),
         ),
         400 if parsed.errors else 200,
     )

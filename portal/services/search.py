@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
 
 from portal import search
 from portal.extensions import db
 from portal.models import Case
+from portal.models.case import PUBLIC_STATUSES
 from portal.publication import PublicCase, derive_public_case
 from portal.search.highlight import Highlight, QueryTerms, highlights
 from portal.services.cases import CaseFilters, CasePage, eager_public_query
@@ -46,6 +51,40 @@ def to_search_filters(filters: CaseFilters) -> search.SearchFilters:
     )
 
 
+# Derived public views by (case id, change number), per app: a case that changes takes a new
+# number (models.sync), so an entry is never stale; only a cheap status check runs per request.
+DERIVED_CACHE = "derived_public_cases"
+DERIVED_CACHE_SIZE = 5000
+
+
+def public_cases(ids: list[int]) -> list[PublicCase]:
+    """The public views of these cases in this order, leaving out any no longer public.
+
+    The index can trail the database by a moment: a case withdrawn since is left out here.
+    """
+    derived: OrderedDict[tuple[int, int], PublicCase] = current_app.extensions.setdefault(
+        DERIVED_CACHE, OrderedDict()
+    )
+    rows = db.session.execute(
+        select(Case.id, Case.change_seq).where(Case.id.in_(ids), Case.status.in_(PUBLIC_STATUSES))
+    ).all()
+    current: dict[int, int] = {case_id: seq for case_id, seq in rows}
+    missing = [i for i in ids if i in current and (i, current[i]) not in derived]
+    if missing:
+        for case in db.session.scalars(eager_public_query().where(Case.id.in_(missing))):
+            derived[(case.id, case.change_seq)] = derive_public_case(case)
+            if len(derived) > DERIVED_CACHE_SIZE:
+                derived.popitem(last=False)
+    found = []
+    for case_id in ids:
+        key = (case_id, current.get(case_id, -1))
+        view = derived.get(key)
+        if view is not None:
+            derived.move_to_end(key)
+            found.append(view)
+    return found
+
+
 def search_cases(
     filters: CaseFilters,
     page: int = 1,
@@ -65,12 +104,7 @@ def search_cases(
         outcome = engine.search(
             filters.q, to_search_filters(filters), page=page, per_page=per_page, facets=facets
         )
-    ids = [case_id for case_id, _public_id, _score in outcome.hits]
-    found = {
-        case.id: case for case in db.session.scalars(eager_public_query().where(Case.id.in_(ids)))
-    }
-    # The index can trail the database by a moment: a case withdrawn since is left out.
-    cases: list[PublicCase] = [derive_public_case(found[i]) for i in ids if i in found]
+    cases = public_cases([case_id for case_id, _public_id, _score in outcome.hits])
     snippets: dict[str, list[Highlight]] = {}
     if filters.q:
         terms = QueryTerms.from_query(filters.q, outcome.terms)
