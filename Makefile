@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run test lint typecheck pytest migrate demo bench clean
+.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ pytest: install-test
 ## bench: import synthetic records and time the public pages (prints figures)
 bench: install-test
 	$(BIN)/python scripts/benchmark.py --count $${COUNT:-20000}
+
+## bench-search: search speed beside an SQLite FTS5 reference (COUNT=100000 for the large run)
+bench-search: install-test
+	$(BIN)/python scripts/bench_search.py --count $${COUNT:-10000}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info
