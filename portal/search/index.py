@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, scoped_session, selectinload
+from sqlalchemy.orm import Session, scoped_session
 from whoosh import index as whoosh_index
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
-from portal.models import Case, Mark
+from portal.models import Case
 from portal.models.case import PUBLIC_STATUSES
 from portal.models.sync import CASE_CHANGES, current_value
-from portal.publication import derive_public_case
+from portal.publication import derive_public_case, with_public_view_loaded
 from portal.search import vocabulary
 from portal.search.analysis import plain_analyzer, text_analyzer
 from portal.search.documents import document
@@ -69,21 +69,8 @@ def build_schema() -> Schema:
 
 
 def _eager_cases(session: AnySession, ids: Iterable[int]) -> list[Case]:
-    return list(
-        session.scalars(
-            select(Case)
-            .where(Case.id.in_(list(ids)))
-            .options(
-                selectinload(Case.agency),
-                selectinload(Case.marks).selectinload(Mark.image),
-                selectinload(Case.clothing),
-                selectinload(Case.jewellery),
-                selectinload(Case.belongings),
-                selectinload(Case.images),
-                selectinload(Case.translations),
-            )
-        )
-    )
+    query = select(Case).where(Case.id.in_(list(ids)))
+    return list(session.scalars(with_public_view_loaded(query)))
 
 
 class SearchIndex:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, extract, func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.extensions import db
@@ -23,7 +22,7 @@ from portal.models import (
     Sex,
 )
 from portal.models.case import PUBLIC_STATUSES
-from portal.publication import PublicCase, derive_public_case
+from portal.publication import PublicCase, derive_public_case, with_public_view_loaded
 from portal.search import vocabulary
 
 MAX_PER_PAGE = 100
@@ -207,19 +206,7 @@ def _public_query() -> Select[tuple[Case]]:
 
 def eager_public_query() -> Select[tuple[Case]]:
     """Public cases with everything derivation reads, loaded in a few queries."""
-    return _eager(_public_query())
-
-
-def _eager(query: Select[tuple[Case]]) -> Select[tuple[Case]]:
-    return query.options(
-        selectinload(Case.agency),
-        selectinload(Case.marks).selectinload(Mark.image),
-        selectinload(Case.clothing),
-        selectinload(Case.jewellery),
-        selectinload(Case.belongings),
-        selectinload(Case.images),
-        selectinload(Case.translations),
-    )
+    return with_public_view_loaded(_public_query())
 
 
 def apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tuple[Case]]:
@@ -262,7 +249,7 @@ def list_public_cases(
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
     rows = db.session.scalars(
-        _eager(query)
+        with_public_view_loaded(query)
         .order_by(Case.first_published_at.desc(), Case.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -278,7 +265,9 @@ def get_public_case(public_id: str) -> PublicCase:
     """The public view of a published or identified case; NotFound for anything else."""
     if not re.fullmatch(r"[a-z0-9]{1,16}", public_id):
         raise NotFound(public_id)
-    case = db.session.scalar(_eager(_public_query()).where(Case.public_id == public_id))
+    case = db.session.scalar(
+        with_public_view_loaded(_public_query()).where(Case.public_id == public_id)
+    )
     if case is None:
         raise NotFound(public_id)
     return derive_public_case(case)
@@ -320,7 +309,9 @@ def all_public_case_ids() -> list[tuple[str, object]]:
 def feed_cases(limit: int = 50) -> list[PublicCase]:
     """Newest and newly identified appeals, most recent change first."""
     rows = db.session.scalars(
-        _eager(_public_query()).order_by(Case.status_changed_at.desc(), Case.id.desc()).limit(limit)
+        with_public_view_loaded(_public_query())
+        .order_by(Case.status_changed_at.desc(), Case.id.desc())
+        .limit(limit)
     ).all()
     return [derive_public_case(case) for case in rows]
 
