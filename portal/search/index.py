@@ -169,17 +169,22 @@ class SearchIndex:
         ids = sorted(set(case_ids))
         if not ids:
             return True
-        cases = {case.id: case for case in _eager_cases(session, ids)}
         try:
-            with self._writer() as writer:
-                for case_id in ids:
-                    case = cases.get(case_id)
-                    if case is not None and case.is_public:
-                        writer.update_document(
-                            **document(derive_public_case(case), case.id, case.change_seq)
-                        )
-                    else:
-                        writer.delete_by_term("case_id", str(case_id))
+            with Session(session.get_bind()) as reading, self._writer() as writer:
+                # In batches: a large import changes thousands of cases at once, more than
+                # one SQL statement may list.
+                for start in range(0, len(ids), REINDEX_BATCH):
+                    batch = ids[start : start + REINDEX_BATCH]
+                    cases = {case.id: case for case in _eager_cases(reading, batch)}
+                    for case_id in batch:
+                        case = cases.get(case_id)
+                        if case is not None and case.is_public:
+                            writer.update_document(
+                                **document(derive_public_case(case), case.id, case.change_seq)
+                            )
+                        else:
+                            writer.delete_by_term("case_id", str(case_id))
+                    reading.expunge_all()
                 writer.commit()
         except LockError:
             log.warning("search index busy: %d case(s) left to the catch-up step", len(ids))
