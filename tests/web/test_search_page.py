@@ -132,3 +132,21 @@ def test_api_results_carry_highlights(client: FlaskClient, sample_cases: Path) -
     assert first["record_id"] == "BE-1992-0603"
     assert first["highlights"][0]["field"] == "marks[0]"
     assert "<mark>" in first["highlights"][0]["snippet"]
+
+
+def test_snippets_escape_record_text(client: FlaskClient, records_dir: Path) -> None:
+    import json
+
+    from portal.records.importer import import_file
+
+    path = records_dir / "sample-records.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    records[1]["marks"][0]["description"] = '<img src=x onerror="alert(1)"> heron scar'
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert import_file(path).errors == []
+    page = client.get("/search?q=heron").get_data(as_text=True)
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; <mark>heron</mark>" in page
+    assert "<img src=x" not in page
+    body = client.get("/api/v1/cases?q=heron").json
+    assert body is not None
+    assert body["results"][0]["highlights"][0]["snippet"].startswith("&lt;img")
