@@ -60,7 +60,7 @@ def main() -> None:
                 "GET /": ["/"],
                 "GET /cases": ["/cases", "/cases?page=50"],
                 "GET /cases (filters)": ["/cases?sex=female&age=25-35&mark=tattoo&year_from=1990"],
-                "GET /cases?q=": ["/cases?q=rose+forearm", "/cases?q=anchor"],
+                "GET /search?q=": ["/search?q=rose+forearm", "/search?q=anchor"],
                 "GET /cases/<id>": [f"/cases/{case_id}" for case_id in case_ids],
                 "GET /api/v1/cases": ["/api/v1/cases?per_page=50"],
                 "GET /sitemap.xml": ["/sitemap.xml"],
