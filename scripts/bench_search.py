@@ -645,11 +645,11 @@ def folder_size(path: Path) -> int:
     return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
 
 
-def load_cases(app: Flask, work: Path, args: argparse.Namespace) -> None:
+def load_cases(work: Path, args: argparse.Namespace) -> None:
     """Generate and import the synthetic cases, unless a kept folder already holds them."""
     marker = work / "bench-cases.json"
     wanted = {"count": args.count, "seed": args.seed}
-    reusable = args.database_url is None and marker.exists()
+    reusable = args.database_url is None and marker.exists() and (work / "bench.db").exists()
     if reusable and json.loads(marker.read_text()) == wanted:
         print(f"{'import':<34} reusing the {args.count:,} cases already in {work}")
         return
@@ -683,7 +683,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work in (and keep) this folder")
     parser.add_argument("--database-url", help="default: an SQLite file in the work folder")
     parser.add_argument("--skip-http", action="store_true", help="no gunicorn queries/second")
-    parser.add_argument("--profile", action="store_true", help="cProfile the warm engine")
+    parser.add_argument("--profile", action="store_true", help="cProfile queries, pages, a rebuild")
     args = parser.parse_args()
     if args.queries < 1:
         parser.error("--queries must be at least 1")
@@ -712,7 +712,7 @@ def run(args: argparse.Namespace, work: Path) -> None:
     print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}\n")
     with app.app_context():
         upgrade()
-        load_cases(app, work, args)
+        load_cases(work, args)
         public = db.session.scalar(
             select(func.count()).select_from(Case).where(Case.status.in_(PUBLIC_STATUSES))
         )

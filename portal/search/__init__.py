@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 EXTENSION = "search"
 # A host checks the database for changes made elsewhere at most this often.
 CATCH_UP_INTERVAL_SECONDS = 2.0
+# A host with no index builds it inside a request only when that takes a few seconds at most.
+IN_REQUEST_BUILD = 2000
 
 __all__ = [
     "Engine",
@@ -69,6 +71,16 @@ def index_cases(case_ids: Iterable[int]) -> None:
         log_failure(log, "search index update failed; left to the catch-up step", error)
 
 
+def _public_count() -> int:
+    from sqlalchemy import func, select
+
+    from portal.models import Case
+    from portal.models.case import PUBLIC_STATUSES
+
+    query = select(func.count()).select_from(Case).where(Case.status.in_(PUBLIC_STATUSES))
+    return int(db.session.scalar(query) or 0)
+
+
 def catch_up(*, force: bool = False) -> int:
     """Apply changes committed elsewhere, at most every few seconds per process."""
     search = _search()
@@ -77,6 +89,11 @@ def catch_up(*, force: bool = False) -> int:
         return 0
     search.last_catch_up = now
     try:
+        if not force and search.index.applied_seq() < 0 and _public_count() > IN_REQUEST_BUILD:
+            # A whole build would outlast the request (and gunicorn's timeout): it belongs to
+            # `flask search sync`, which `make run` and deployments run before serving.
+            log.warning("search index not built on this host: run `flask search sync`")
+            return 0
         return search.index.catch_up(db.session)
     except Exception as error:
         log_failure(log, "search catch-up failed", error)

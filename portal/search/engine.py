@@ -129,7 +129,10 @@ class Engine:
             if self._state is None:
                 self._state = _SearcherState(self.search_index.ix.searcher())
             else:
-                fresh = self._state.searcher.refresh()
+                try:
+                    fresh = self._state.searcher.refresh()
+                except Exception:
+                    fresh = self.search_index.ix.searcher()
                 if fresh is not self._state.searcher:
                     # The new searcher reuses the old one's unchanged segments: closing the
                     # old one would close them under the new one.

@@ -104,6 +104,10 @@ def highlights(case: PublicCase, terms: QueryTerms, analyse: object) -> list[Hig
             # The template is ours; format() escapes the record's words.
             label = Markup(template).format(mark.type.capitalize(), mark.location)  # noqa: S704
             found.append(Highlight(f"marks[{index}]", label, mark_up(text, spans)))
+            if len(found) >= MAX_HIGHLIGHTS:
+                return found
+    if len(found) >= MAX_HIGHLIGHTS:
+        return found
     groups = (
         ("clothing", case.clothing),
         ("jewellery", case.jewellery),

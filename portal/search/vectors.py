@@ -125,9 +125,13 @@ class Vectors:
 
     def column(self, fieldname: str) -> NDArray[np.int64]:
         if fieldname not in self._columns:
-            self._columns[fieldname] = np.asarray(
-                list(self.reader.column_reader(fieldname)), dtype=np.int64
-            )
+            if self.size == 0:
+                # An index with no segment yet has no columns to read.
+                self._columns[fieldname] = np.zeros(0, dtype=np.int64)
+            else:
+                self._columns[fieldname] = np.asarray(
+                    list(self.reader.column_reader(fieldname)), dtype=np.int64
+                )
         return self._columns[fieldname]
 
     def mask(self, fieldname: str, text: str) -> Mask:

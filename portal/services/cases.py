@@ -192,6 +192,21 @@ class CasePage:
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
+    def page_links(self) -> list[int | None]:
+        """Page numbers to link: the first, the last and two either side; None is a gap."""
+        pages = self.pages
+        shown = sorted({1, pages, *range(max(1, self.page - 2), min(pages, self.page + 2) + 1)})
+        links: list[int | None] = []
+        for number in shown:
+            previous = links[-1] if links else None
+            if previous is not None and number - previous == 2:
+                links.append(previous + 1)  # one missing page is shown, not elided
+            elif previous is not None and number - previous > 2:
+                links.append(None)
+            links.append(number)
+        return links
+
+    @property
     def has_prev(self) -> bool:
         return self.page > 1
 

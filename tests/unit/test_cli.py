@@ -115,3 +115,15 @@ def test_import_is_all_or_nothing_per_file(app: Flask, records_dir: Path, tmp_pa
     assert "BE-NEW-1: age: min (50) is greater than max (40)" in result.output
     assert result.output.splitlines()[-1] == "imported 18, updated 0, unchanged 0"
     assert db.session.scalar(select(func.count()).select_from(Case)) == 18
+
+
+def test_page_links_show_ends_and_neighbours() -> None:
+    from portal.services.cases import CasePage
+
+    def links(page: int, total: int) -> list[int | None]:
+        return CasePage([], total, page, 20).page_links
+
+    assert links(1, 15) == [1]
+    assert links(1, 100) == [1, 2, 3, 4, 5]
+    assert links(50, 78_000) == [1, None, 48, 49, 50, 51, 52, None, 3900]
+    assert links(3900, 78_000) == [1, None, 3898, 3899, 3900]

@@ -130,3 +130,19 @@ def test_restricted_and_unpublished_text_is_not_in_the_index(
         )
     for secret in ("sentinel", "secret", "77812", "suspect", "imei", "spider", "ladybird"):
         assert secret not in every_term
+
+
+def test_a_large_unbuilt_index_is_not_built_inside_a_request(
+    app: Flask, client: FlaskClient, sample_cases: Path, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    directory = Path(app.config["PORTAL_SEARCH_DIR"])
+    search.get_engine().close()
+    shutil.rmtree(directory)
+    app.extensions[search.EXTENSION] = search._Search(directory)
+    monkeypatch.setattr(search, "CATCH_UP_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(search, "IN_REQUEST_BUILD", 10)  # 16 public cases count as large
+    assert ids(client, "koi") == []
+    assert "run `flask search sync`" in caplog.text
+    result = app.test_cli_runner().invoke(args=["search", "sync"])
+    assert result.exit_code == 0
+    assert ids(client, "koi")[0] == "TW-2019-0520"
