@@ -146,3 +146,16 @@ def test_a_large_unbuilt_index_is_not_built_inside_a_request(
     result = app.test_cli_runner().invoke(args=["search", "sync"])
     assert result.exit_code == 0
     assert ids(client, "koi")[0] == "TW-2019-0520"
+
+
+def test_a_large_rebuild_writes_in_two_processes(
+    app: Flask, client: FlaskClient, sample_cases: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from portal.search import index as index_module
+
+    monkeypatch.setattr(index_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(search, "CATCH_UP_INTERVAL_SECONDS", 0.0)
+    assert search.get_index().rebuild(db.session) == 16
+    assert search.get_index().doc_count() == 16
+    assert ids(client, "koi")[0] == "TW-2019-0520"
+    assert ids(client, "R'Nick")[0] == "BE-1992-0603"
