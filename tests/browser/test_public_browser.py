@@ -62,7 +62,10 @@ def test_no_sideways_scrolling_on_a_phone(browser: Any, live_server: str, path: 
     try:
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        page.get_by_role("link").filter(has_text=re.compile("tattoo|woman|man", re.I)).first.click()
+        link = page.get_by_role("link").filter(has_text=re.compile("tattoo|woman|man", re.I))
+        with page.expect_navigation():
+            link.first.click()
+        page.wait_for_load_state("load")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()
