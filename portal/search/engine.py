@@ -27,14 +27,8 @@ MAX_WORDS = 12
 DISMAX_TIEBREAK = 0.2
 FUZZY_BELOW = 3  # fewer results than this and fuzzy matching joins in
 FACET_FIELDS = ("sex", "country", "kind", "status", "mark_types", "regions", "has_photo")
-MARK_TYPE_WORDS = {
-    "tattoo": "tattoo",
-    "scar": "scar",
-    "birthmark": "birthmark",
-    "piercing": "piercing",
-    "amputation": "amputation",
-    "implant": "implant",
-}
+# Mark types a query can pair with a body region ("tattoo on hand" -> tattoo_hand).
+PAIRED_MARK_TYPES = frozenset({"tattoo", "scar", "birthmark", "piercing", "amputation", "implant"})
 
 Term = tuple[str, str, float]  # (field, analysed text, boost)
 
@@ -205,7 +199,7 @@ class Engine:
 
         locations = vocabulary.location_query(all_words)
         motifs = vocabulary.motif_query(words)
-        mark_words = [MARK_TYPE_WORDS[w] for w in words if w in MARK_TYPE_WORDS]
+        mark_words = [w for w in words if w in PAIRED_MARK_TYPES]
         extra: list[Term] = []
         for location in locations:
             extra += self._present(state, "marks", location, LOCATION_BOOST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,6 +13,8 @@ from portal.search import vocabulary
 from portal.search.analysis import TOKEN_PATTERN, fold, squash, squashed_forms
 
 MAX_HIGHLIGHTS = 3
+# The engine's cached analyser: a word to its index terms.
+Analyse = Callable[[str], list[str]]
 SNIPPET_CHARS = 160
 
 
@@ -52,11 +55,11 @@ def _motif_words(word: str) -> frozenset[str]:
     return frozenset(vocabulary.motif_tokens(word)) | frozenset(vocabulary.motif_query([word]))
 
 
-def _spans(text: str, terms: QueryTerms, analyse: object) -> list[tuple[int, int]]:
+def _spans(text: str, terms: QueryTerms, analyse: Analyse) -> list[tuple[int, int]]:
     spans = []
     for match in TOKEN_PATTERN.finditer(text):
         word = fold(match.group())
-        stems = analyse(word)  # type: ignore[operator]
+        stems = analyse(word)
         hit = not terms.stems.isdisjoint(stems)
         if not hit and terms.motifs:
             # A rose matches a search for flowers: mark the word that carries the class.
@@ -87,7 +90,7 @@ def mark_up(text: str, spans: list[tuple[int, int]]) -> Markup:
     return out + escape(text[position:]) + escape(suffix)
 
 
-def highlights(case: PublicCase, terms: QueryTerms, analyse: object) -> list[Highlight]:
+def highlights(case: PublicCase, terms: QueryTerms, analyse: Analyse) -> list[Highlight]:
     """Up to three places in a case that explain why it matched, strongest first."""
     found: list[Highlight] = []
     marks = sorted(enumerate(case.marks), key=lambda pair: pair[1].type != "tattoo")

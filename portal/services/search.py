@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -121,9 +122,9 @@ def search_cases(
     )
 
 
-def reindex(progress: object = None) -> int:
+def reindex(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild this host's index from the database."""
-    return search.get_index().rebuild(db.session, progress)  # type: ignore[arg-type]
+    return search.get_index().rebuild(db.session, progress)
 
 
 __all__ = ["SearchPage", "reindex", "search_cases"]
