@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from portal import media, search
+    from portal import crypto, media, ratelimit, search
     from portal.extensions import csrf, db, migrate
 
     if settings.database_url.startswith("sqlite:///"):
@@ -48,6 +48,16 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     media.init_app(app)
     search.init_app(app)
+    crypto.init_app(app)
+    ratelimit.init_app(app)
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a load balancer the client's address arrives in X-Forwarded-For; rate limits
+        # key on it. Trusting more hops than there are proxies would let clients forge it.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
 
 
 @event.listens_for(Engine, "connect")
@@ -56,15 +66,22 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets readers go on while a tip is written, and several processes share the file;
+        # the busy timeout makes concurrent writers wait their turn instead of failing.
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.api.views import blueprint as api
     from portal.public.views import blueprint as public
+    from portal.tips.views import blueprint as tips
 
     app.register_blueprint(public)
     app.register_blueprint(api)
+    app.register_blueprint(tips)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -24,6 +24,7 @@ from portal.records.validation import validate_file
 records_cli = AppGroup("records", help="Validate and import appeal records files.")
 demo_cli = AppGroup("demo", help="Demo and synthetic data.")
 search_cli = AppGroup("search", help="The search index of this host.")
+tips_cli = AppGroup("tips", help="Tip attachments and encryption keys.")
 images_dir_option = click.option(
     "--images-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -188,7 +189,61 @@ def search_sync() -> None:
     click.echo(f"search index up to date ({changed} cases updated)")
 
 
+@tips_cli.command("retry-attachments")
+@click.option("--limit", type=click.IntRange(min=1), help="Move at most this many.")
+def tips_retry_attachments(limit: int | None) -> None:
+    """Move attachments parked during a storage outage into the media store."""
+    from portal.media import get_media_store
+    from portal.services.tips import retry_parked_attachments
+
+    with schema_required():
+        result = retry_parked_attachments(get_media_store(), limit=limit)
+    click.echo(f"stored {result.stored} parked attachments, {result.still_parked} still parked")
+    if result.still_parked and limit is None:
+        sys.exit(1)
+
+
+@tips_cli.command("reconcile")
+@click.option(
+    "--delete-orphans",
+    is_flag=True,
+    help="Delete stored objects that no tip points at (older than two hours).",
+)
+def tips_reconcile(delete_orphans: bool) -> None:
+    """Compare attachment rows with the media store and report what does not match."""
+    from portal.media import get_media_store
+    from portal.services.tips import reconcile_attachments
+
+    store = get_media_store()
+    with schema_required():
+        report = reconcile_attachments(store, delete_orphans=delete_orphans)
+    click.echo(
+        f"checked {report.checked_rows} attachment rows and {report.checked_objects} objects "
+        f"in {store.describe()}"
+    )
+    for key in report.missing_objects:
+        click.echo(f"missing object: {key} (its row says stored)")
+    for key in report.orphan_objects:
+        click.echo(f"orphan object: {key}{' (deleted)' if delete_orphans else ''}")
+    click.echo(
+        f"{len(report.missing_objects)} missing, {len(report.orphan_objects)} orphaned, "
+        f"{report.parked} parked (run `flask tips retry-attachments`), "
+        f"{report.recent_unmatched} too recent to judge"
+    )
+    if report.missing_objects or (report.orphan_objects and not delete_orphans):
+        sys.exit(1)
+
+
+@tips_cli.command("new-key")
+def tips_new_key() -> None:
+    """Print a new key for PORTAL_TIP_ENCRYPTION_KEY (put it first to rotate; keep the old)."""
+    from portal.crypto import new_key
+
+    click.echo(new_key())
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(tips_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(demo_cli)

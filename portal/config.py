@@ -34,6 +34,12 @@ class Settings:
     base_url: str | None = None
     site_name: str = "Recognise"
     per_page: int = 20
+    # Per client (a salted hash of the address), as Flask-Limiter reads it.
+    tip_rate_limit: str = "10 per minute;60 per hour"
+    # A person needs more than this to fill the form; bots post at once.
+    tip_min_seconds: int = 3
+    # How many proxies (load balancer, CDN) set X-Forwarded-For in front of the portal.
+    proxy_hops: int = 0
     testing: bool = False
 
     @classmethod
@@ -46,13 +52,14 @@ class Settings:
             return value or None
 
         defaults = cls()
-        per_page_raw = get("PER_PAGE")
-        try:
-            per_page = int(per_page_raw) if per_page_raw else defaults.per_page
-        except ValueError as exc:
-            raise ConfigError(
-                f"PORTAL_PER_PAGE must be a whole number, not {per_page_raw!r}"
-            ) from exc
+
+        def get_int(name: str, default: int) -> int:
+            raw = get(name)
+            try:
+                return int(raw) if raw else default
+            except ValueError as exc:
+                raise ConfigError(f"PORTAL_{name} must be a whole number, not {raw!r}") from exc
+
         settings = cls(
             env=get("ENV") or defaults.env,
             secret_key=get("SECRET_KEY") or defaults.secret_key,
@@ -65,7 +72,10 @@ class Settings:
             tip_encryption_key=get("TIP_ENCRYPTION_KEY"),
             base_url=(get("BASE_URL") or "").rstrip("/") or None,
             site_name=get("SITE_NAME") or defaults.site_name,
-            per_page=per_page,
+            per_page=get_int("PER_PAGE", defaults.per_page),
+            tip_rate_limit=get("TIP_RATE_LIMIT") or defaults.tip_rate_limit,
+            tip_min_seconds=get_int("TIP_MIN_SECONDS", defaults.tip_min_seconds),
+            proxy_hops=get_int("PROXY_HOPS", defaults.proxy_hops),
         )
         settings.check()
         return settings
@@ -85,8 +95,32 @@ class Settings:
                 "PORTAL_SECRET_KEY must be set to a random value of at least 32 characters in "
                 "production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
+        if self.is_production and not self.tip_encryption_key:
+            raise ConfigError(
+                "PORTAL_TIP_ENCRYPTION_KEY must be set in production: tips are encrypted at rest "
+                "(make a key with: flask tips new-key)"
+            )
+        if self.tip_encryption_key:
+            from portal.crypto import TipCipher, TipKeyError
+
+            try:
+                TipCipher.from_setting(self.tip_encryption_key)
+            except TipKeyError as exc:
+                raise ConfigError(str(exc)) from exc
         if not 1 <= self.per_page <= 100:
             raise ConfigError("PORTAL_PER_PAGE must be between 1 and 100")
+        if not 0 <= self.tip_min_seconds <= 60:
+            raise ConfigError("PORTAL_TIP_MIN_SECONDS must be between 0 and 60")
+        if not 0 <= self.proxy_hops <= 5:
+            raise ConfigError("PORTAL_PROXY_HOPS must be between 0 and 5")
+        from limits import parse_many
+
+        try:
+            parse_many(self.tip_rate_limit)
+        except ValueError as exc:
+            raise ConfigError(
+                "PORTAL_TIP_RATE_LIMIT must look like '10 per minute;60 per hour'"
+            ) from exc
 
     def flask_config(self) -> dict[str, Any]:
         """The Flask config mapping these settings stand for."""

@@ -17,6 +17,8 @@ MESSAGES = {
     403: "You do not have permission to see this page.",
     404: "We could not find that page. The appeal may have been withdrawn or the address is wrong.",
     405: "That action is not allowed on this page.",
+    410: "This appeal is closed because the person has been identified. Thank you for wanting "
+    "to help.",
     413: "What you sent is too large.",
     429: "Too many requests. Wait a minute and try again.",
     500: "Something went wrong on our side. Nothing you typed is lost: go back and try again.",

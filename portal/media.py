@@ -380,21 +380,21 @@ _KNOWN_UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 
 
-def _unsupported_message(data: bytes) -> str:
+def _unsupported_message(data: bytes, accepted: str = _ACCEPTED_TEXT) -> str:
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
-        return f"SVG and other vector files are not accepted. Upload a {_ACCEPTED_TEXT} image."
+        return f"SVG and other vector files are not accepted. Upload a {accepted} image."
     if head.startswith((b"<!doctype", b"<html", b"<")):
-        return f"This file is a web page or text, not an image. Upload a {_ACCEPTED_TEXT} image."
+        return f"This file is a web page or text, not an image. Upload a {accepted} image."
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypavif"):
         return (
             f"HEIC and AVIF images are not accepted. Export the photo as JPEG (most phones "
-            f"offer this as 'Most compatible') or upload a {_ACCEPTED_TEXT} image."
+            f"offer this as 'Most compatible') or upload a {accepted} image."
         )
     for signature, kind in _KNOWN_UNSUPPORTED:
         if data.startswith(signature):
-            return f"{kind} are not accepted. Upload a {_ACCEPTED_TEXT} image."
-    return f"This file is not a {_ACCEPTED_TEXT} image."
+            return f"{kind} are not accepted. Upload a {accepted} image."
+    return f"This file is not a {accepted} image."
 
 
 def _too_many_pixels(size: tuple[int, int]) -> bool:
@@ -409,7 +409,11 @@ _TOO_MANY_PIXELS_MESSAGE = (
 _DAMAGED_MESSAGE = "The image file is damaged or incomplete. Try uploading it again."
 
 
-def _decode(data: bytes) -> Image.Image:
+def _decode(
+    data: bytes,
+    formats: list[str] = _ACCEPTED_DECODERS,
+    accepted_text: str = _ACCEPTED_TEXT,
+) -> Image.Image:
     """Decode the first frame of an accepted image, refusing oversized ones before decoding."""
     # Pillow warns between its own limit and twice that, and our limit is lower still; turning
     # the warning into an error refuses those images without ever emitting a warning. (Before
@@ -417,11 +421,11 @@ def _decode(data: bytes) -> Image.Image:
     # worst let the warning through, and the size check below still refuses the image.)
     with warnings.catch_warnings(action="error", category=Image.DecompressionBombWarning):
         try:
-            image = Image.open(io.BytesIO(data), formats=_ACCEPTED_DECODERS)
+            image = Image.open(io.BytesIO(data), formats=formats)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRejected(_TOO_MANY_PIXELS_MESSAGE) from exc
         except UnidentifiedImageError as exc:
-            raise ImageRejected(_unsupported_message(data)) from exc
+            raise ImageRejected(_unsupported_message(data, accepted_text)) from exc
         except _DECODE_ERRORS as exc:
             raise ImageRejected(_DAMAGED_MESSAGE) from exc
         try:
@@ -595,6 +599,70 @@ def process_image(data: bytes) -> ProcessedImage:
         height=clean.height,
         source_sha256=source_sha256,
         derivatives=derivatives,
+    )
+
+
+_HEIF_FORMATS = ("HEIF",)
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    # pillow-heif adds a HEIF decoder to Pillow; registered on first use so processes that
+    # never see a tip attachment do not load libheif.
+    global _heif_registered
+    if not _heif_registered:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """An image re-encoded from its pixels alone: no EXIF, GPS, XMP, ICC or text chunks."""
+
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+TIP_IMAGE_TEXT = "JPEG, PNG, WebP or HEIC"
+
+
+def clean_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> CleanImage:
+    """Check a photo sent with a tip by its content and re-encode it without metadata.
+
+    Accepts JPEG, PNG, WebP and HEIC (phone photos); HEIC becomes JPEG so anyone can open it.
+    Raises ImageRejected with a message fit for the sender.
+    """
+    if not data:
+        raise ImageRejected("The file is empty.")
+    if len(data) > max_bytes:
+        raise ImageRejected(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+    _register_heif()
+    decoded = _decode(data, ["JPEG", "PNG", "WEBP", "HEIF"], TIP_IMAGE_TEXT)
+    with decoded:
+        source_format = decoded.format or ""
+        out_format, content_type, extension = _OUTPUT_FORMATS.get(
+            source_format, ("JPEG", "image/jpeg", "jpg")
+        )
+        if source_format not in _OUTPUT_FORMATS and source_format not in _HEIF_FORMATS:
+            raise ImageRejected(_unsupported_message(data, TIP_IMAGE_TEXT))
+        icc_profile = decoded.info.get("icc_profile")
+        _apply_orientation(decoded)
+        standard = _to_standard_mode(
+            _to_srgb(decoded, icc_profile if isinstance(icc_profile, bytes) else None)
+        )
+        clean = _pixels_only(standard)
+        del standard
+    return CleanImage(
+        data=_encode_original(clean, out_format),
+        content_type=content_type,
+        extension=extension,
+        width=clean.width,
+        height=clean.height,
     )
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -21,6 +21,8 @@ pytest_plugins = ["tests.s3"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_RECORDS = FIXTURES / "sample-records.jsonl"
+# A fixed key, so ciphertexts in a failing test can be inspected.
+TIP_KEY = "dGVzdC10aXAta2V5LTAxMjM0NTY3ODlhYmNkZWYwMTI="
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "").strip()
 
 
@@ -52,6 +54,10 @@ def settings(tmp_path: Path, postgres_url: str | None) -> Settings:
         media_url=f"file://{tmp_path / 'media'}",
         search_dir=str(tmp_path / "search"),
         per_page=5,
+        tip_encryption_key=TIP_KEY,
+        # Tests send many tips at once; the limits and the fill time have tests of their own.
+        tip_rate_limit="10000 per minute",
+        tip_min_seconds=0,
     )
 
 
@@ -59,6 +65,14 @@ def settings(tmp_path: Path, postgres_url: str | None) -> Settings:
 def running_app(settings: Settings) -> Iterator[Flask]:
     """An app with its schema created and an app context pushed; cleaned up afterwards."""
     app = create_app(settings)
+
+    @app.before_request
+    def _fresh_g() -> None:
+        # Requests made while this test's app context is pushed share its `g`; in production
+        # each request has its own. Emptying it keeps per-request state (CSRF token, ...) apart.
+        for name in list(vars(g)):
+            delattr(g, name)
+
     with app.app_context():
         db.create_all()
         try:

@@ -18,9 +18,19 @@ from portal.models.case import (
     Sex,
 )
 from portal.models.sync import Counter
+from portal.models.tip import (
+    AttachmentState,
+    Relationship,
+    ThreadAuthor,
+    Tip,
+    TipAttachment,
+    TipStatus,
+    TipThreadEntry,
+)
 
 __all__ = [
     "Agency",
+    "AttachmentState",
     "Belonging",
     "Case",
     "CaseImage",
@@ -35,5 +45,11 @@ __all__ = [
     "JewelleryItem",
     "Mark",
     "MarkType",
+    "Relationship",
     "Sex",
+    "ThreadAuthor",
+    "Tip",
+    "TipAttachment",
+    "TipStatus",
+    "TipThreadEntry",
 ]

@@ -1,0 +1,1 @@
+"""Tip submission and the follow-up pages."""
