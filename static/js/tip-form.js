@@ -5,6 +5,12 @@
   "use strict";
   document.documentElement.classList.add("js-enabled");
 
+  // After a failed submission, take keyboard and screen-reader users straight to what went wrong.
+  var problem = document.querySelector(".error-summary, #tip-notice");
+  if (problem) {
+    problem.focus();
+  }
+
   function showFileError(form, input, message) {
     var group = input.closest(".form-group");
     var error = form.querySelector("#attachments-error");

@@ -63,7 +63,7 @@ def test_case_page_carries_the_tip_form(client: FlaskClient) -> None:
     response = client.get(f"/cases/{PUBLISHED}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f'action="/cases/{PUBLISHED}/tips#tip"' in html
+    assert f'action="/cases/{PUBLISHED}/tips"' in html
     for label in ('for="message"', 'for="attachments"', 'for="contact_ok-no"', 'for="email"'):
         assert label in html
     assert "stay anonymous" in html
