@@ -38,7 +38,7 @@ demo: migrate
 run: migrate
 	$(FLASK) demo load --if-empty
 	$(FLASK) search sync
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --access-logformat '%(t)s "%(r)s" %(s)s %(b)s %(M)sms' app:app
 
 ## test: lint, type-check and run the suite on SQLite (and on PostgreSQL when PORTAL_TEST_DATABASE_URL is set)
 test: install-test lint typecheck pytest
