@@ -29,7 +29,9 @@ from portal.crypto import get_cipher
 from portal.extensions import csrf, db
 from portal.media import get_media_store
 from portal.models import Case, CaseStatus, Tip
+from portal.publication import PublicCase, derive_public_case
 from portal.ratelimit import limiter
+from portal.services import cases
 from portal.services import tips as tip_service
 from portal.tips.forms import (
     CONTACT_CHOICES,
@@ -103,12 +105,14 @@ def _render_form(
     notice: str | None = None,
 ) -> Response:
     g.tip_form_rendered = True
+    # Pages see only the public view of a case, like every other public page.
+    public = derive_public_case(case) if case is not None else None
     files_dropped = bool(
         request.files and any(f.filename for f in request.files.getlist("attachments"))
     )
     body = render_template(
         "tips/submit.html",
-        case=case,
+        case=public,
         case_id=case_id,
         form=form,
         errors=errors,
@@ -201,7 +205,9 @@ def submit(case_id: str) -> Response:
             notice="We could not store your message just now, so nothing was sent. Your message "
             "is kept below: send it again in a minute.",
         )
-    response = make_response(render_template("tips/receipt.html", case=case, receipt=receipt))
+    response = make_response(
+        render_template("tips/receipt.html", case=derive_public_case(case), receipt=receipt)
+    )
     return _no_store(response)
 
 
@@ -330,7 +336,10 @@ def followup() -> ResponseReturnValue:
         form = FollowUpForm(formdata=None) if status == 200 else form
         form.submission_id.data = str(uuid.uuid4())
     view = tip_service.followup_view(cipher, tip)
-    case = db.session.get(Case, tip.case_id)
+    try:
+        case: PublicCase | None = cases.get_public_case(tip.case.public_id)
+    except cases.NotFound:
+        case = None  # withdrawn since: the tipster still sees their thread
     response = make_response(
         render_template("tips/followup.html", view=view, case=case, form=form, errors=errors),
         status,

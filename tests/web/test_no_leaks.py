@@ -133,3 +133,25 @@ def test_private_images_are_never_served(
     for image in private:
         for width in image.derivative_widths:
             assert client.get(f"/media/{image.token}/w{width}").status_code == 404
+
+
+def test_tip_pages_and_receipts_do_not_leak(
+    client: FlaskClient, sentinel_cases: Path
+) -> None:
+    from tests.tipkit import send_tip
+
+    case_ids = [
+        u.rsplit("/", 1)[1] for u in crawl(client) if re.fullmatch(r"/cases/[a-z0-9]{10}", u)
+    ]
+    assert len(case_ids) == 16
+    pages = 0
+    for case_id in case_ids:
+        form = client.get(f"/cases/{case_id}/tips")
+        assert form.status_code in (200, 410)
+        assert SENTINEL not in form.get_data(as_text=True)
+        if form.status_code == 200:
+            for values in ({}, {"message": ""}):  # a receipt, and the form with errors
+                response = send_tip(client, case_id, **values)
+                assert SENTINEL not in response.get_data(as_text=True), case_id
+                pages += 1
+    assert pages >= 28
