@@ -588,3 +588,32 @@ def test_behind_a_proxy_the_forwarded_address_is_the_client(proxied_app: Flask) 
     assert send_from("198.51.100.1") == 200
     assert send_from("198.51.100.2") == 200
     assert send_from("198.51.100.1") == 429
+
+
+def test_bots_are_answered_without_touching_the_database(app: Flask, client: FlaskClient) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    fields = open_form(client, PUBLISHED)
+    no_csrf = {k: v for k, v in fields.items() if k != "csrf_token"}
+    app.config["PORTAL_TIP_MIN_SECONDS"] = 0
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        honeypot = send_tip(client, PUBLISHED, fields=fields, website="x")
+        forged = send_tip(client, PUBLISHED, fields=dict(fields, started="forged"))
+        csrf_missing = send_tip(client, PUBLISHED, fields=no_csrf)
+        app.config["PORTAL_TIP_RATE_LIMIT"] = "0 per minute"
+        limited = send_tip(client, PUBLISHED, fields=fields)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [r.status_code for r in (honeypot, forged, csrf_missing, limited)] == [
+        400,
+        400,
+        400,
+        429,
+    ]
+    assert statements == []
