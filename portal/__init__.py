@@ -22,6 +22,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(DEFAULT_INSTANCE),
     )
+    from portal.security import PortalRequest
+
+    app.request_class = PortalRequest
     app.config.from_mapping(settings.flask_config())
     # JSON keeps the order the code builds (id first), as the API contract shows it.
     app.json.sort_keys = False  # type: ignore[attr-defined]

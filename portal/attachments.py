@@ -110,61 +110,152 @@ def clean_attachment(data: bytes) -> CleanAttachment:
 
 # Page entries that carry metadata, scripts or interaction, none of which a moderator needs.
 _PAGE_KEYS_DROPPED = ("/AA", "/Metadata", "/PieceInfo", "/Annots", "/B", "/Thumb")
+# Entries dropped from every object a page reaches (images, forms, patterns, fonts, ...).
+_KEYS_DROPPED_EVERYWHERE = (
+    "/Metadata",
+    "/PieceInfo",
+    "/AA",
+    "/OpenAction",
+    "/JS",
+    "/JavaScript",
+    "/EmbeddedFiles",
+    "/EF",
+)
 # JPEG segments that hold metadata: APP1..APP15 (EXIF, XMP, ICC, Photoshop, ...) and comments.
 _JPEG_METADATA_MARKERS = frozenset(range(0xE1, 0xF0)) | {0xFE}
+# How an EXIF block starts inside a JPEG APP1 segment.
+_EXIF_HEADER = b"Exif\x00\x00"
+# Markers without a length field: TEM and the restart markers.
+_JPEG_STANDALONE_MARKERS = frozenset(range(0xD0, 0xD8)) | {0x01}
+
+
+def _end_of_scan(data: bytes, position: int) -> int:
+    """Where the entropy-coded data starting at `position` ends: at the next real marker."""
+    while True:
+        position = data.find(b"\xff", position)
+        if position < 0 or position + 1 >= len(data):
+            return len(data)
+        following = data[position + 1]
+        if following == 0x00 or following in _JPEG_STANDALONE_MARKERS:
+            position += 2  # a stuffed 0xFF byte or a restart marker: still the scan
+            continue
+        return position
 
 
 def strip_jpeg_metadata(data: bytes) -> bytes:
-    """A JPEG stream without its APPn (n >= 1) and comment segments, pixels untouched."""
+    """A JPEG stream without its APPn (n >= 1) and comment segments, pixels untouched.
+
+    Segments between the scans of a progressive JPEG are checked too, and whatever follows the
+    end-of-image marker (a second picture with its own EXIF, a phone maker's trailer) is
+    dropped. Raises ValueError for a stream too malformed to tell metadata from pixels.
+    """
     if not data.startswith(b"\xff\xd8"):
-        return data
+        raise ValueError("not a JPEG stream")
     out = bytearray(b"\xff\xd8")
     position = 2
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            return data  # not a marker where one must be: leave the stream as it was
+    while position < len(data):
+        if position + 2 > len(data) or data[position] != 0xFF:
+            raise ValueError("JPEG marker expected")
         marker = data[position + 1]
         if marker == 0xFF:  # fill byte
             position += 1
             continue
-        if marker == 0xDA:  # start of scan: the rest is entropy-coded image data
-            out += data[position:]
+        if marker == 0xD9:  # end of image: anything after it is not this picture
+            out += b"\xff\xd9"
             return bytes(out)
+        if marker in _JPEG_STANDALONE_MARKERS:
+            out += data[position : position + 2]
+            position += 2
+            continue
+        if position + 4 > len(data):
+            raise ValueError("JPEG segment truncated")
         length = int.from_bytes(data[position + 2 : position + 4], "big")
-        if length < 2:
-            return data
         end = position + 2 + length
+        if length < 2 or end > len(data):
+            raise ValueError("JPEG segment truncated")
         if marker not in _JPEG_METADATA_MARKERS:
             out += data[position:end]
         position = end
-    return data
+        if marker == 0xDA:  # start of scan: entropy-coded image data up to the next marker
+            scan_end = _end_of_scan(data, position)
+            out += data[position:scan_end]
+            position = scan_end
+    # No end-of-image marker: a slightly truncated file, which viewers still show.
+    return bytes(out)
 
 
-def _clean_page_images(page: Any) -> None:
+def _filter_names(stream: Any) -> list[str]:
+    filters = stream.get("/Filter")
+    if filters is None:
+        return []
+    filters = filters.get_object()
+    if isinstance(filters, list):
+        return [str(item.get_object()) for item in filters]
+    return [str(filters)]
+
+
+def _clean_image_stream(image: Any) -> None:
     from pypdf.generic import NameObject
 
-    resources = page.get("/Resources")
-    if resources is None:
+    filters = _filter_names(image)
+    if "/DCTDecode" not in filters:
         return
-    xobjects = resources.get_object().get("/XObject")
-    if xobjects is None:
-        return
-    for name in list(xobjects.get_object().keys()):
-        xobject = xobjects.get_object()[name].get_object()
-        if xobject.get("/Subtype") != "/Image":
+    if filters == ["/DCTDecode"]:
+        jpeg = image._data  # the encoded JPEG, not the decoded pixels
+    elif filters[-1] == "/DCTDecode":
+        # A JPEG wrapped in other filters (usually Flate): unwrap it, since the metadata is
+        # inside. pypdf passes DCT data through undecoded.
+        jpeg = image.get_data()
+        image[NameObject("/Filter")] = NameObject("/DCTDecode")
+        image.pop(NameObject("/DecodeParms"), None)
+    else:
+        raise ValueError("DCTDecode is not the last filter of an image")
+    image._data = strip_jpeg_metadata(jpeg)
+    image.decoded_self = None
+
+
+def _scrub(page: Any, seen: set[int]) -> None:
+    """Drop metadata and active content from everything `page` reaches, before it is copied.
+
+    Done on the source so that nothing dropped is ever copied: pypdf writes every object it
+    copied, referenced or not. `seen` is shared by all pages, so shared resources are cleaned
+    once.
+    """
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        StreamObject,
+    )
+
+    for key in _PAGE_KEYS_DROPPED:
+        page.pop(NameObject(key), None)
+    pending: list[Any] = [page]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, IndirectObject):
+            item = item.get_object()
+        if id(item) in seen:
             continue
-        xobject.pop(NameObject("/Metadata"), None)
-        filters = xobject.get("/Filter")
-        if filters == "/DCTDecode" and hasattr(xobject, "set_data"):
-            raw = xobject._data  # the encoded JPEG, not the decoded pixels
-            xobject._data = strip_jpeg_metadata(raw)
+        seen.add(id(item))
+        if isinstance(item, DictionaryObject):
+            for key in _KEYS_DROPPED_EVERYWHERE:
+                item.pop(NameObject(key), None)
+            if isinstance(item, StreamObject):
+                # Any stream, not only those marked as images: damaged files are read leniently
+                # and a JPEG may turn up under another name.
+                _clean_image_stream(item)
+            # /Parent leads up the page tree (and from there to every other page).
+            pending.extend(value for key, value in item.items() if key != "/Parent")
+        elif isinstance(item, ArrayObject):
+            pending.extend(item)
 
 
 def clean_pdf(data: bytes) -> bytes:
     """Rebuild a PDF from its pages only, dropping metadata and anything active."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PdfReadError, PyPdfError
-    from pypdf.generic import NameObject
 
     damaged = "The PDF is damaged or incomplete. Try saving it again, or send a screenshot."
     try:
@@ -178,11 +269,10 @@ def clean_pdf(data: bytes) -> bytes:
         if len(pages) > MAX_PDF_PAGES:
             raise AttachmentRejected(f"The PDF has more than {MAX_PDF_PAGES} pages.")
         writer = PdfWriter()
+        seen: set[int] = set()
         for page in pages:
-            added = writer.add_page(page)
-            for key in _PAGE_KEYS_DROPPED:
-                added.pop(NameObject(key), None)
-            _clean_page_images(added)
+            _scrub(page, seen)
+            writer.add_page(page)
         writer.metadata = None
         output = io.BytesIO()
         writer.write(output)
@@ -205,4 +295,10 @@ def clean_pdf(data: bytes) -> bytes:
         raise AttachmentRejected(damaged) from exc
     if len(writer.pages) == 0:
         raise AttachmentRejected("The PDF has no pages.")
-    return output.getvalue()
+    cleaned = output.getvalue()
+    if _EXIF_HEADER in cleaned:
+        # An EXIF block the rebuild did not reach (in a stream too damaged to read as a
+        # picture): refuse the file rather than pass a location on.
+        log.info("PDF attachment refused: EXIF left after cleaning")
+        raise AttachmentRejected(damaged)
+    return cleaned

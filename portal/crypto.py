@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -38,8 +39,10 @@ def new_key() -> str:
 
 
 def _parse_key(text: str) -> bytes:
+    stripped = text.strip()
     try:
-        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+        # validate=True: a stray character is a mistyped key, not something to skip over.
+        raw = base64.b64decode(stripped + "=" * (-len(stripped) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as exc:
         raise TipKeyError("PORTAL_TIP_ENCRYPTION_KEY must be URL-safe base64") from exc
     if len(raw) != KEY_BYTES:
@@ -138,8 +141,9 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 def normalise_code(text: str) -> str:
     """A typed code in canonical form: upper case, no spaces or dashes, look-alikes mapped."""
-    kept = "".join(ch for ch in text.upper() if ch.isalnum())
-    return kept.translate(_CONFUSABLE)
+    # NFKC turns full-width and other compatibility forms (from phone keyboards) into ASCII.
+    folded = unicodedata.normalize("NFKC", text).upper().translate(_CONFUSABLE)
+    return "".join(ch for ch in folded if ch in CODE_ALPHABET)
 
 
 def code_digest(code: str) -> str:

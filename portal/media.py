@@ -387,6 +387,9 @@ def _unsupported_message(data: bytes, accepted: str = _ACCEPTED_TEXT) -> str:
     if head.startswith((b"<!doctype", b"<html", b"<")):
         return f"This file is a web page or text, not an image. Upload a {accepted} image."
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypavif"):
+        if "HEIC" in accepted and data[8:12] != b"avif":
+            # HEIC is accepted here, so a HEIC file that cannot be opened is a damaged one.
+            return _DAMAGED_MESSAGE
         return (
             f"HEIC and AVIF images are not accepted. Export the photo as JPEG (most phones "
             f"offer this as 'Most compatible') or upload a {accepted} image."

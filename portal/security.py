@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,3 +42,20 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target
+
+
+class PortalRequest(Request):
+    """Flask's request, minus multipart parts that have no field name.
+
+    Werkzeug files such parts under the key None, and extensions that expect string keys
+    (Flask-WTF's CSRF check) fail on it with a 500. No form of ours has a nameless field.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        for attribute in ("form", "files"):
+            data = self.__dict__.get(attribute)
+            if data is not None and None in data:
+                self.__dict__[attribute] = type(data)(
+                    (key, value) for key, value in data.items(multi=True) if key is not None
+                )

@@ -153,9 +153,10 @@ def _replay(cipher: TipCipher, case: Case, submission: TipSubmission) -> Receipt
     existing = db.session.scalar(select(Tip).where(Tip.submission_id == submission.submission_id))
     if existing is None:
         return None
+    stored = cipher.decrypt_text(existing.message_enc, _message_context(existing.submission_id))
+    # As bytes: compare_digest refuses a str holding any non-ASCII character.
     same = existing.case_id == case.id and hmac.compare_digest(
-        cipher.decrypt_text(existing.message_enc, _message_context(existing.submission_id)),
-        submission.message,
+        stored.encode(), submission.message.encode()
     )
     if not same:
         raise SubmissionConflict(submission.submission_id)
@@ -265,13 +266,24 @@ def submit_tip(
         return replay
     cleaned = clean_uploads(submission.uploads)
     contact = submission.contact if submission.contact_ok else Contact()
+    followup_code = _followup_code(cipher, submission.submission_id)
     for _attempt in range(3):
         attachments, written = _attachment_rows(cipher, store, submission.uploads, cleaned)
-        tip = Tip(
+        # Kept here for the receipt: reading them back from the committed (expired) rows
+        # would cost two more queries on every tip.
+        receipt = Receipt(
             reference=REFERENCE_PREFIX + random_code(2),
-            submission_id=submission.submission_id,
-            followup_digest=code_digest(_followup_code(cipher, submission.submission_id)),
+            followup_code=followup_code,
             case_id=case.id,
+            created_at=utcnow(),
+            attachments=len(attachments),
+        )
+        tip = Tip(
+            reference=receipt.reference,
+            submission_id=submission.submission_id,
+            followup_digest=code_digest(followup_code),
+            case_id=receipt.case_id,
+            created_at=receipt.created_at,
             relation=submission.relationship,
             message_enc=cipher.encrypt_text(
                 submission.message, _message_context(submission.submission_id)
@@ -305,7 +317,7 @@ def submit_tip(
             db.session.rollback()
             _discard(store, written)
             raise
-        return _receipt(cipher, tip, replayed=False)
+        return receipt
     raise TipNotStored("no free reference after three attempts")
 
 
@@ -315,7 +327,7 @@ def submit_tip(
 
 def normalise_reference(text: str) -> str:
     code = normalise_code(text)
-    if code.startswith("T1P"):  # "TIP" after look-alike mapping
+    if len(code) == 11 and code.startswith("T1P"):  # "TIP" after look-alike mapping
         code = code[3:]
     return f"{REFERENCE_PREFIX}{code[:4]}-{code[4:]}" if len(code) == 8 else ""
 
