@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import DEFAULT_INSTANCE, PROJECT_ROOT, Settings
+from portal.security import PortalRequest
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -22,8 +23,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(DEFAULT_INSTANCE),
     )
-    from portal.security import PortalRequest
-
     app.request_class = PortalRequest
     app.config.from_mapping(settings.flask_config())
     # JSON keeps the order the code builds (id first), as the API contract shows it.

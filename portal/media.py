@@ -519,6 +519,17 @@ def _pixels_only(image: Image.Image) -> Image.Image:
     return clean
 
 
+def _clean_pixels(decoded: Image.Image) -> Image.Image:
+    """The decoded picture upright, in sRGB and a standard mode, with nothing but its pixels."""
+    icc_profile = decoded.info.get("icc_profile")
+    # Rotate before the EXIF goes, or phone photos end up sideways.
+    _apply_orientation(decoded)
+    standard = _to_standard_mode(
+        _to_srgb(decoded, icc_profile if isinstance(icc_profile, bytes) else None)
+    )
+    return _pixels_only(standard)
+
+
 def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **options)
@@ -584,14 +595,7 @@ def process_image(data: bytes) -> ProcessedImage:
         if source_format not in _OUTPUT_FORMATS:
             raise ImageRejected(_unsupported_message(data))
         out_format, content_type, extension = _OUTPUT_FORMATS[source_format]
-        icc_profile = decoded.info.get("icc_profile")
-        # Rotate before the EXIF goes, or phone photos end up sideways.
-        _apply_orientation(decoded)
-        standard = _to_standard_mode(
-            _to_srgb(decoded, icc_profile if isinstance(icc_profile, bytes) else None)
-        )
-        clean = _pixels_only(standard)
-        del standard
+        clean = _clean_pixels(decoded)
     original = _encode_original(clean, out_format)
     derivatives = _make_derivatives(clean)
     return ProcessedImage(
@@ -653,13 +657,7 @@ def clean_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> CleanImage:
         )
         if source_format not in _OUTPUT_FORMATS and source_format not in _HEIF_FORMATS:
             raise ImageRejected(_unsupported_message(data, TIP_IMAGE_TEXT))
-        icc_profile = decoded.info.get("icc_profile")
-        _apply_orientation(decoded)
-        standard = _to_standard_mode(
-            _to_srgb(decoded, icc_profile if isinstance(icc_profile, bytes) else None)
-        )
-        clean = _pixels_only(standard)
-        del standard
+        clean = _clean_pixels(decoded)
     return CleanImage(
         data=_encode_original(clean, out_format),
         content_type=content_type,
