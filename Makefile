@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search clean
+.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ bench: install-test
 ## bench-search: search speed beside an SQLite FTS5 reference (COUNT=100000 for the large run)
 bench-search: install-test
 	$(BIN)/python scripts/bench_search.py --count $${COUNT:-10000}
+
+## bench-tips: concurrent tipsters against gunicorn, every receipt checked in the database (TIPSTERS=50 DURATION=30)
+bench-tips: install-test
+	$(BIN)/python scripts/bench_tips.py --tipsters $${TIPSTERS:-50} --seconds $${DURATION:-30}
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info

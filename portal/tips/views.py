@@ -32,6 +32,7 @@ from portal.models import Case, CaseStatus, Tip
 from portal.publication import PublicCase, derive_public_case
 from portal.ratelimit import limiter
 from portal.services import cases
+from portal.services import search as search_service
 from portal.services import tips as tip_service
 from portal.tips.forms import (
     CONTACT_CHOICES,
@@ -105,8 +106,7 @@ def _render_form(
     notice: str | None = None,
 ) -> Response:
     g.tip_form_rendered = True
-    # Pages see only the public view of a case, like every other public page.
-    public = derive_public_case(case) if case is not None else None
+    public = _public_view(case) if case is not None else None
     files_dropped = bool(
         request.files and any(f.filename for f in request.files.getlist("attachments"))
     )
@@ -120,6 +120,13 @@ def _render_form(
         files_dropped=files_dropped and status != 200,
     )
     return make_response(body, status)
+
+
+def _public_view(case: Case) -> PublicCase:
+    # Pages see only the public view of a case, like every other public page; the cached one,
+    # since deriving it loads every mark and image and a surge sends thousands of tips.
+    views = search_service.public_cases([case.id])
+    return views[0] if views else derive_public_case(case)
 
 
 def _published_case(case_id: str) -> Case:
@@ -206,7 +213,7 @@ def submit(case_id: str) -> Response:
             "is kept below: send it again in a minute.",
         )
     response = make_response(
-        render_template("tips/receipt.html", case=derive_public_case(case), receipt=receipt)
+        render_template("tips/receipt.html", case=_public_view(case), receipt=receipt)
     )
     return _no_store(response)
 

@@ -315,6 +315,18 @@ def test_resubmitted_form_stores_one_tip_and_shows_the_same_receipt(client: Flas
     assert db.session.scalar(select(func.count(TipAttachment.id))) == 1
 
 
+def test_resent_form_in_any_script_gets_the_same_receipt(client: FlaskClient) -> None:
+    fields = open_form(client, PUBLISHED)
+    message = "Ela morava em Gdańsk; 她的纹身是一朵玫瑰 — é ela."
+    first = send_tip(client, PUBLISHED, fields=fields, message=message)
+    second = send_tip(client, PUBLISHED, fields=fields, message=message)
+    assert first.status_code == second.status_code == 200
+    assert receipt_codes(first.get_data(as_text=True)) == receipt_codes(
+        second.get_data(as_text=True)
+    )
+    assert tip_count() == 1
+
+
 def test_same_form_with_another_message_is_a_conflict(client: FlaskClient) -> None:
     fields = open_form(client, PUBLISHED)
     assert send_tip(client, PUBLISHED, fields=fields, message="First").status_code == 200
