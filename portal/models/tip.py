@@ -103,6 +103,7 @@ class TipAttachment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
+    thread_entry: Mapped[TipThreadEntry | None] = relationship()
 
 
 class TipThreadEntry(Base):

@@ -252,6 +252,30 @@ def _discard(store: MediaStore, keys: Sequence[str]) -> None:
             log_failure(log, "could not delete an uncommitted tip attachment", exc)
 
 
+def _commit_or_discard(store: MediaStore, written: Sequence[str], what: str) -> bool:
+    """Commit the session; if that fails, roll back and delete the objects written for it.
+
+    False when a unique constraint refused the rows (a twin of the form committed first);
+    TipNotStored for any other database failure.
+    """
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _discard(store, written)
+        return False
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        _discard(store, written)
+        log_failure(log, f"{what} not stored", exc)
+        raise TipNotStored from exc
+    except BaseException:
+        db.session.rollback()
+        _discard(store, written)
+        raise
+    return True
+
+
 def submit_tip(
     cipher: TipCipher, store: MediaStore, case: Case, submission: TipSubmission
 ) -> Receipt:
@@ -297,26 +321,13 @@ def submit_tip(
             contact_ok=submission.contact_ok and not contact.is_empty,
             attachments=attachments,
         )
-        try:
-            db.session.add(tip)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            _discard(store, written)
+        db.session.add(tip)
+        if not _commit_or_discard(store, written, "tip"):
             # Either a twin of this form committed first, or the reference collided.
             replay = _replay(cipher, case, submission)
             if replay is not None:
                 return replay
             continue
-        except SQLAlchemyError as exc:
-            db.session.rollback()
-            _discard(store, written)
-            log_failure(log, "tip not stored", exc)
-            raise TipNotStored from exc
-        except BaseException:
-            db.session.rollback()
-            _discard(store, written)
-            raise
         return receipt
     raise TipNotStored("no free reference after three attempts")
 
@@ -437,31 +448,17 @@ def add_information(
         reply_to_id=reply_to_id,
         submission_id=submission_id,
     )
-    try:
-        db.session.add(entry)
-        db.session.flush()
-        for attachment in attachments:
-            attachment.thread_entry_id = entry.id
-            tip.attachments.append(attachment)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        _discard(store, written)
+    db.session.add(entry)
+    for attachment in attachments:
+        attachment.thread_entry = entry
+        tip.attachments.append(attachment)
+    if not _commit_or_discard(store, written, "follow-up"):
         twin = db.session.scalar(
             select(TipThreadEntry).where(TipThreadEntry.submission_id == submission_id)
         )
         if twin is None or twin.tip_id != tip.id:
-            raise TipNotStored("the follow-up could not be stored") from None
+            raise TipNotStored("the follow-up could not be stored")
         return twin
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        _discard(store, written)
-        log_failure(log, "follow-up not stored", exc)
-        raise TipNotStored from exc
-    except BaseException:
-        db.session.rollback()
-        _discard(store, written)
-        raise
     return entry
 
 
