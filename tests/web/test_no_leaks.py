@@ -135,9 +135,7 @@ def test_private_images_are_never_served(
             assert client.get(f"/media/{image.token}/w{width}").status_code == 404
 
 
-def test_tip_pages_and_receipts_do_not_leak(
-    client: FlaskClient, sentinel_cases: Path
-) -> None:
+def test_tip_pages_and_receipts_do_not_leak(client: FlaskClient, sentinel_cases: Path) -> None:
     from tests.tipkit import send_tip
 
     case_ids = [

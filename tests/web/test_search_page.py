@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from babel.dates import format_date
+from flask import Flask, url_for
 from flask.testing import FlaskClient
+from sqlalchemy import event, select
+
+from portal.extensions import db
+from portal.models import Case
+from portal.publication import derive_public_case
+from portal.services import search as search_service
+from portal.services.cases import eager_public_query
+from portal.templating import LOCALE, event_date, fast_url, long_date
 
 
 def html(client: FlaskClient, query: str, status: int = 200) -> str:
@@ -150,3 +164,90 @@ def test_snippets_escape_record_text(client: FlaskClient, records_dir: Path) -> 
     body = client.get("/api/v1/cases?q=heron").json
     assert body is not None
     assert body["results"][0]["highlights"][0]["snippet"].startswith("&lt;img")
+
+
+# -- what the page costs, and what its shortcuts must keep ------------------------------------
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_results_load_in_the_same_few_queries_however_many(
+    app: Flask, client: FlaskClient, sample_cases: Path
+) -> None:
+    html(client, "q=xylophonequartz")  # the index opened, nothing shown yet
+    with statements(app) as one:
+        assert len(result_titles(html(client, "q=R'Nick"))) >= 1
+    with statements(app) as many:
+        assert len(result_titles(html(client, "q=tattoo"))) >= 5
+    assert len(many) == len(one)
+    with statements(app) as again:
+        html(client, "q=tattoo")
+    # Views already derived: only the check that they are still public, and current.
+    assert len(again) < len(many)
+
+
+def test_search_views_are_the_derived_public_views(app: Flask, sample_cases: Path) -> None:
+    ids = list(db.session.scalars(select(Case.id).order_by(Case.id)))
+    expected = {
+        case.id: derive_public_case(case)
+        for case in db.session.scalars(eager_public_query().where(Case.id.in_(ids)))
+    }
+    db.session.expunge_all()
+    views = search_service.public_cases(ids)
+    assert [view.id for view in views] == [expected[i].id for i in ids if i in expected]
+    assert {view.id: view for view in views} == {view.id: view for view in expected.values()}
+    assert any(mark.image for view in views for mark in view.marks)  # a mark's image is kept
+
+
+def test_links_follow_the_mount_point(app: Flask, client: FlaskClient, sample_cases: Path) -> None:
+    page = client.get("/search?q=R'Nick", base_url="http://localhost/portal").get_data(as_text=True)
+    case = db.session.scalar(select(Case).where(Case.record_id == "BE-1992-0603"))
+    assert case is not None
+    with app.test_request_context("/search", base_url="http://localhost/portal"):
+        image = search_service.public_cases([case.id])[0].photo
+        assert image is not None
+        expected = [
+            url_for("public.case_detail", case_id=case.public_id),
+            url_for("public.media", token=image.token, variant=f"w{image.widths[0]}"),
+            url_for("static", filename="css/portal.css"),
+            url_for("api.case_list"),
+        ]
+        # Arguments werkzeug would encode are left to url_for.
+        assert fast_url("public.case_detail", case_id="a b/ü?") == url_for(
+            "public.case_detail", case_id="a b/ü?"
+        )
+    assert all(url.startswith("/portal/") for url in expected)
+    for url in expected:
+        assert f'"{url}' in page, url
+
+
+def test_a_chosen_filter_without_results_stays_chosen(
+    client: FlaskClient, sample_cases: Path
+) -> None:
+    page = html(client, "q=tattoo&country=QA")
+    assert '<option value="QA" selected>Qatar (0)</option>' in page
+    assert re.search(r'<option value="NL">Netherlands \(\d+\)</option>', page)
+
+
+def test_card_dates_read_as_babel_writes_them() -> None:
+    for year in (999, 1988, 2024):
+        for month in range(1, 13):
+            for day in (1, 9, 28):
+                value = date(year, month, day)
+                assert event_date(value) == format_date(value, "d MMMM y", locale=LOCALE)
+                assert event_date(value, "month") == format_date(value, "MMMM y", locale=LOCALE)
+                assert event_date(value, "year") == str(year)
+                assert long_date(datetime(year, month, day, 23, 59)) == event_date(value)
