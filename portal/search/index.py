@@ -7,18 +7,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, scoped_session
 from whoosh import index as whoosh_index
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.writing import CLEAR
 
 from portal.models import Case
 from portal.models.case import PUBLIC_STATUSES
@@ -26,6 +25,7 @@ from portal.models.sync import CASE_CHANGES, current_value
 from portal.publication import derive_public_case, with_public_view_loaded
 from portal.search import vocabulary
 from portal.search.analysis import plain_analyzer, text_analyzer
+from portal.search.builder import Documents, build_segments, worker_count
 from portal.search.documents import document
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,39 @@ def build_schema() -> Schema:
 def _eager_cases(session: AnySession, ids: Iterable[int]) -> list[Case]:
     query = select(Case).where(Case.id.in_(list(ids)))
     return list(session.scalars(with_public_view_loaded(query)))
+
+
+def _engine(session: AnySession) -> Engine:
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def _shared_database(engine: Engine) -> bool:
+    """Whether another process can open this database (an in-memory SQLite one it cannot)."""
+    url = engine.url
+    return url.get_backend_name() != "sqlite" or (
+        url.database not in (None, "", ":memory:") and url.query.get("mode") != "memory"
+    )
+
+
+@contextmanager
+def _documents_from(engine: Engine, owner: int) -> Iterator[Documents]:
+    """Documents of public cases by id, read in a session of their own."""
+    if os.getpid() != owner:
+        # A forked worker: pooled connections are the parent's, in use there; make new ones.
+        engine.dispose(close=False)
+    # Batches are let go as they are written, without touching objects another session holds.
+    with Session(engine) as reading:
+
+        def documents(ids: Sequence[int]) -> list[dict[str, Any]]:
+            batch = [
+                document(derive_public_case(case), case.id, case.change_seq)
+                for case in _eager_cases(reading, ids)
+            ]
+            reading.expunge_all()
+            return batch
+
+        yield documents
 
 
 class SearchIndex:
@@ -148,24 +181,22 @@ class SearchIndex:
                 select(Case.id).where(Case.status.in_(PUBLIC_STATUSES)).order_by(Case.id)
             )
         )
-        # Its own session: batches are let go as they are written, without touching objects
-        # the caller's session holds.
-        # Large builds analyse and write in two processes, each its own segment (twice as fast
-        # on two cores); small ones stay in this process, which is quicker to start.
-        parallel = {"procs": 2, "multisegment": True} if len(ids) >= PARALLEL_FROM else {}
-        with (
-            Session(session.get_bind()) as reading,
-            self._writer(timeout=60, limitmb=256, **parallel) as writer,
-        ):
-            for start in range(0, len(ids), REINDEX_BATCH):
-                for case in _eager_cases(reading, ids[start : start + REINDEX_BATCH]):
-                    writer.add_document(
-                        **document(derive_public_case(case), case.id, case.change_seq)
-                    )
-                reading.expunge_all()
-                if progress is not None:
-                    progress(min(start + REINDEX_BATCH, len(ids)), len(ids))
-            writer.commit(mergetype=CLEAR)
+        engine = _engine(session)
+        # Large builds run in a worker process per core, each reading its share of the cases
+        # and writing its own segment; small ones stay in this process, which is quicker.
+        parallel = len(ids) >= PARALLEL_FROM and _shared_database(engine)
+        owner = os.getpid()
+        with self._writer(timeout=60) as writer:
+            segments = build_segments(
+                self.ix,
+                ids,
+                lambda: _documents_from(engine, owner),
+                batch=REINDEX_BATCH,
+                processes=worker_count() if parallel else 1,
+                progress=progress,
+            )
+            # The new segments replace every existing one (the writer's own stays empty).
+            writer.commit(mergetype=lambda _writer, _segments: segments)
         self._set_applied_seq(seq_before)
         return len(ids)
 

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -394,8 +394,8 @@ class _Located:
 
 @dataclass(frozen=True)
 class _Reading:
-    parts: list[_Located]
-    marks: list[tuple[int, tuple[str, ...]]]  # side words: position, sides
+    parts: tuple[_Located, ...]
+    marks: tuple[tuple[int, tuple[str, ...]], ...]  # side words: position, sides
 
 
 def _read(
@@ -430,7 +430,7 @@ def _read(
         ):
             continue
         parts.append(_Located(body.parts[name], positions[start], positions[end - 1]))
-    return _Reading(parts, marks)
+    return _Reading(tuple(parts), tuple(marks))
 
 
 def _starts(
@@ -465,6 +465,8 @@ def _side_compound(word: str, phrases: Mapping[Phrase, str]) -> list[str] | None
     return None
 
 
+# Indexing reads each mark's location twice (tokens, regions), and locations repeat.
+@lru_cache(maxsize=4096)
 def _reading(location: str) -> _Reading:
     body = _body()
     seq: list[str] = []

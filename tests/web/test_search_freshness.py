@@ -149,13 +149,29 @@ def test_a_large_unbuilt_index_is_not_built_inside_a_request(
 
 
 def test_a_large_rebuild_writes_in_two_processes(
-    app: Flask, client: FlaskClient, sample_cases: Path, monkeypatch
+    app: Flask, client: FlaskClient, sample_cases: Path, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    import os
+
     from portal.search import index as index_module
 
+    makers = tmp_path / "makers"
+    real_document = index_module.document
+
+    def document(*args):  # type: ignore[no-untyped-def]
+        with makers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real_document(*args)
+
+    monkeypatch.setattr(index_module, "document", document)
     monkeypatch.setattr(index_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(index_module, "REINDEX_BATCH", 3)  # several batches to share out
+    monkeypatch.setattr(index_module, "worker_count", lambda: 2)
     monkeypatch.setattr(search, "CATCH_UP_INTERVAL_SECONDS", 0.0)
     assert search.get_index().rebuild(db.session) == 16
     assert search.get_index().doc_count() == 16
+    # Every document was made in a worker process (which of the two took which batch varies).
+    pids = makers.read_text().split()
+    assert len(pids) == 16 and str(os.getpid()) not in pids
     assert ids(client, "koi")[0] == "TW-2019-0520"
     assert ids(client, "R'Nick")[0] == "BE-1992-0603"
