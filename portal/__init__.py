@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from portal import crypto, media, ratelimit, search
+    from portal import auth, crypto, media, ratelimit, search
     from portal.extensions import csrf, db, migrate
 
     if settings.database_url.startswith("sqlite:///"):
@@ -52,6 +52,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     search.init_app(app)
     crypto.init_app(app)
     ratelimit.init_app(app)
+    auth.init_app(app)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -77,13 +78,19 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import blueprint as admin
     from portal.api.views import blueprint as api
+    from portal.auth.views import blueprint as auth
+    from portal.moderation.views import blueprint as moderation
     from portal.public.views import blueprint as public
     from portal.tips.views import blueprint as tips
 
     app.register_blueprint(public)
     app.register_blueprint(api)
     app.register_blueprint(tips)
+    app.register_blueprint(auth)
+    app.register_blueprint(moderation)
+    app.register_blueprint(admin)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -25,6 +25,7 @@ records_cli = AppGroup("records", help="Validate and import appeal records files
 demo_cli = AppGroup("demo", help="Demo and synthetic data.")
 search_cli = AppGroup("search", help="The search index of this host.")
 tips_cli = AppGroup("tips", help="Tip attachments and encryption keys.")
+users_cli = AppGroup("users", help="Staff accounts.")
 images_dir_option = click.option(
     "--images-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -242,7 +243,49 @@ def tips_new_key() -> None:
     click.echo(new_key())
 
 
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "publisher", "moderator"]))
+@click.option("--agency", "agency_code", help="Code of the agency the account belongs to.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, agency_code: str | None, password_stdin: bool) -> None:
+    """Create a staff account and print its TOTP provisioning URI (shown only this once)."""
+    from portal.crypto import get_cipher
+    from portal.models import Role
+    from portal.services import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < accounts.MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"the password is too short: use at least {accounts.MIN_PASSWORD_LENGTH} characters"
+        )
+    with schema_required():
+        try:
+            created = accounts.create_user(get_cipher(), email, password, Role(role), agency_code)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"created {created.user.email} ({role})")
+    click.echo("Add this to an authenticator app now; it is not shown again:")
+    click.echo(created.provisioning_uri)
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List staff accounts: email, role, agency, status."""
+    from portal.services import accounts
+
+    with schema_required():
+        for user in accounts.list_users():
+            agency = user.agency.code if user.agency else "-"
+            status = "active" if user.active else "disabled"
+            click.echo(f"{user.email}\t{user.role.value}\t{agency}\t{status}")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
     app.cli.add_command(tips_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(records_cli)

@@ -135,6 +135,10 @@ class Settings:
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
             SESSION_COOKIE_SECURE=self.is_production,
+            # Staff sign in every time: there is no remember-me, and its cookie is never set.
+            REMEMBER_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SECURE=self.is_production,
+            REMEMBER_COOKIE_SAMESITE="Lax",
             PREFERRED_URL_SCHEME="https" if self.is_production else "http",
         )
         return config

@@ -1,10 +1,16 @@
-"""Security headers on every response, and safe redirects."""
+"""Security headers on every response, staff role checks, and safe redirects."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, request
+from flask import Blueprint, Flask, Request, Response, abort, request
+from flask.typing import ResponseReturnValue
+
+if TYPE_CHECKING:
+    from portal.models import Role
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,6 +48,35 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target
+
+
+def require_roles(blueprint: Blueprint, *roles: Role, public: Collection[str] = ()) -> None:
+    """Lock every view of `blueprint` to signed-in staff with one of `roles`.
+
+    Blueprint-wide, so a view added later is locked without anyone remembering to; `public`
+    names the endpoints that are the explicit exceptions.
+    """
+    allowed = frozenset(roles)
+
+    @blueprint.before_request
+    def _check_role() -> ResponseReturnValue | None:
+        if request.endpoint in public:
+            return None
+        from flask_login import current_user
+
+        from portal.auth import login_redirect
+
+        if not current_user.is_authenticated:
+            return login_redirect()
+        if current_user.role not in allowed:
+            abort(403)
+        return None
+
+    @blueprint.after_request
+    def _private(response: Response) -> Response:
+        # Staff pages show who is signed in and what they may see: no cache may keep them.
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 class PortalRequest(Request):

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from portal.models.agency import Agency
+from portal.models.audit import AuditEvent, AuditLogImmutable
 from portal.models.case import (
     Belonging,
     Case,
@@ -27,10 +28,13 @@ from portal.models.tip import (
     TipStatus,
     TipThreadEntry,
 )
+from portal.models.user import Role, User
 
 __all__ = [
     "Agency",
     "AttachmentState",
+    "AuditEvent",
+    "AuditLogImmutable",
     "Belonging",
     "Case",
     "CaseImage",
@@ -46,10 +50,12 @@ __all__ = [
     "Mark",
     "MarkType",
     "Relationship",
+    "Role",
     "Sex",
     "ThreadAuthor",
     "Tip",
     "TipAttachment",
     "TipStatus",
     "TipThreadEntry",
+    "User",
 ]

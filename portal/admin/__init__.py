@@ -1,0 +1,1 @@
+"""The administration area: staff accounts and agencies."""

@@ -1,0 +1,1 @@
+"""The moderation area: triage of tips (the queue arrives in the next step)."""
