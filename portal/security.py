@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Request, Response, abort, request
+from flask import Blueprint, Flask, Request, Response, abort, request, session
 from flask.typing import ResponseReturnValue
 
 if TYPE_CHECKING:
@@ -94,3 +94,18 @@ class PortalRequest(Request):
                 self.__dict__[attribute] = type(data)(
                     (key, value) for key, value in data.items(multi=True) if key is not None
                 )
+
+
+def fresh_session_entry(key: str, max_age: float, now: float) -> dict[str, Any] | None:
+    """session[key] if it is a dict stamped "at" less than `max_age` seconds before `now`.
+
+    A stale or malformed entry is removed, so an abandoned step cannot be resumed later.
+    """
+    entry = session.get(key)
+    if not isinstance(entry, dict):
+        return None
+    stamped = entry.get("at")
+    if not isinstance(stamped, int | float) or now - stamped > max_age:
+        session.pop(key, None)
+        return None
+    return entry

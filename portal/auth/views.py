@@ -24,7 +24,7 @@ from portal.crypto import get_cipher
 from portal.extensions import db
 from portal.models import Role, User
 from portal.ratelimit import limiter
-from portal.security import is_safe_redirect, require_roles
+from portal.security import fresh_session_entry, is_safe_redirect, require_roles
 from portal.services import accounts
 
 blueprint = Blueprint("auth", __name__, url_prefix="/auth")
@@ -91,12 +91,8 @@ def login() -> ResponseReturnValue:
 
 
 def _pending_user() -> tuple[User, str | None] | None:
-    pending = session.get(PENDING_KEY)
-    if not isinstance(pending, dict):
-        return None
-    started = pending.get("at")
-    if not isinstance(started, int | float) or auth.now() - started > PENDING_SECONDS:
-        session.pop(PENDING_KEY, None)
+    pending = fresh_session_entry(PENDING_KEY, PENDING_SECONDS, auth.now())
+    if pending is None:
         return None
     user_id = pending.get("user")
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None

@@ -31,6 +31,7 @@ from portal.media import get_media_store
 from portal.models import Case, CaseStatus, Tip
 from portal.publication import PublicCase, derive_public_case
 from portal.ratelimit import limiter
+from portal.security import fresh_session_entry
 from portal.services import cases
 from portal.services import search as search_service
 from portal.services import tips as tip_service
@@ -265,12 +266,8 @@ def _too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
 
 
 def _followup_tip() -> Tip | None:
-    data = session.get(FOLLOWUP_SESSION_KEY)
-    if not isinstance(data, dict):
-        return None
-    opened = data.get("at")
-    if not isinstance(opened, int | float) or time.time() - opened > FOLLOWUP_SESSION_SECONDS:
-        session.pop(FOLLOWUP_SESSION_KEY, None)
+    data = fresh_session_entry(FOLLOWUP_SESSION_KEY, FOLLOWUP_SESSION_SECONDS, time.time())
+    if data is None:
         return None
     tip_id = data.get("tip")
     return db.session.get(Tip, tip_id) if isinstance(tip_id, int) else None
