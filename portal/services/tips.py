@@ -103,18 +103,27 @@ class Receipt:
     case_id: int
     created_at: datetime
     attachments: int
-    replayed: bool = False
 
 
 # ---------------------------------------------------------------------------
 # Submitting
 
 
-def tippable_case(public_id: str) -> Case | None:
-    """The case a tip may be sent about: published and not yet identified."""
-    return db.session.scalar(
-        select(Case).where(Case.public_id == public_id, Case.status == CaseStatus.PUBLISHED)
-    )
+class AppealClosed(Exception):
+    """The case is public but identified: its appeal takes no more tips."""
+
+
+def case_for_tip(public_id: str) -> Case | None:
+    """The case a tip may be sent about (published), None if there is no public case.
+
+    Raises AppealClosed for an identified case, which is public but takes no tips.
+    """
+    case = db.session.scalar(select(Case).where(Case.public_id == public_id))
+    if case is None or not case.is_public:
+        return None
+    if case.status is CaseStatus.IDENTIFIED:
+        raise AppealClosed(public_id)
+    return case
 
 
 def _followup_code(cipher: TipCipher, submission_id: str) -> str:
@@ -122,7 +131,7 @@ def _followup_code(cipher: TipCipher, submission_id: str) -> str:
     return derived_code(cipher.derived_key("tip-followup-code"), submission_id, FOLLOWUP_GROUPS)
 
 
-def _receipt(cipher: TipCipher, tip: Tip, *, replayed: bool) -> Receipt:
+def _receipt(cipher: TipCipher, tip: Tip) -> Receipt:
     code: str | None = _followup_code(cipher, tip.submission_id)
     if code is not None and not hmac.compare_digest(code_digest(code), tip.followup_digest):
         code = None
@@ -132,7 +141,6 @@ def _receipt(cipher: TipCipher, tip: Tip, *, replayed: bool) -> Receipt:
         case_id=tip.case_id,
         created_at=as_utc(tip.created_at),
         attachments=len(tip.attachments),
-        replayed=replayed,
     )
 
 
@@ -160,7 +168,7 @@ def _replay(cipher: TipCipher, case: Case, submission: TipSubmission) -> Receipt
     )
     if not same:
         raise SubmissionConflict(submission.submission_id)
-    return _receipt(cipher, existing, replayed=True)
+    return _receipt(cipher, existing)
 
 
 def clean_uploads(uploads: Sequence[Upload]) -> list[CleanAttachment]:

@@ -151,7 +151,7 @@ class TipForm(_MessageForm):
 
     def validate_contact_ok(self, field: Any) -> None:
         field.data = clean_text(field.data)
-        if field.data not in {"yes", "no"}:
+        if field.data not in {value for value, _ in CONTACT_CHOICES}:
             raise ValidationError("Choose whether we can contact you, or stay anonymous.")
 
     def validate_name(self, field: Any) -> None:

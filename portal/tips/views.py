@@ -21,14 +21,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from portal.attachments import ACCEPT_ATTRIBUTE, MAX_ATTACHMENT_BYTES, MAX_TOTAL_BYTES
 from portal.crypto import get_cipher
 from portal.extensions import csrf, db
 from portal.media import get_media_store
-from portal.models import Case, CaseStatus, Tip
+from portal.models import Case, Tip
 from portal.publication import PublicCase, derive_public_case
 from portal.ratelimit import limiter
 from portal.security import fresh_session_entry
@@ -36,7 +35,6 @@ from portal.services import cases
 from portal.services import search as search_service
 from portal.services import tips as tip_service
 from portal.tips.forms import (
-    CONTACT_CHOICES,
     RELATIONSHIP_CHOICES,
     FollowUpForm,
     FollowUpStartForm,
@@ -81,7 +79,6 @@ def _template_globals(state: Any) -> None:
     state.app.jinja_env.globals.update(
         new_tip_form=new_tip_form,
         relationship_choices=RELATIONSHIP_CHOICES,
-        contact_choices=CONTACT_CHOICES,
         attachment_accept=ACCEPT_ATTRIBUTE,
         max_attachment_mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),
         max_total_mb=MAX_TOTAL_BYTES // (1024 * 1024),
@@ -131,11 +128,12 @@ def _public_view(case: Case) -> PublicCase:
 
 
 def _published_case(case_id: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.public_id == case_id))
-    if case is None or case.status not in (CaseStatus.PUBLISHED, CaseStatus.IDENTIFIED):
-        abort(404)
-    if case.status is CaseStatus.IDENTIFIED:
+    try:
+        case = tip_service.case_for_tip(case_id)
+    except tip_service.AppealClosed:
         abort(410)
+    if case is None:
+        abort(404)
     return case
 
 
