@@ -81,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprint as admin
     from portal.api.views import blueprint as api
     from portal.auth.views import blueprint as auth
-    from portal.moderation.views import blueprint as moderation
+    from portal.moderation import blueprint as moderation
     from portal.public.views import blueprint as public
     from portal.tips.views import blueprint as tips
 

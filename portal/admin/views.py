@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from portal.auth.forms import SignOutForm
 from portal.models import Role
 from portal.security import require_roles
 from portal.services import accounts
@@ -16,4 +15,4 @@ require_roles(blueprint, Role.ADMIN)
 
 @blueprint.get("/")
 def users() -> ResponseReturnValue:
-    return render_template("admin/users.html", users=accounts.list_users(), sign_out=SignOutForm())
+    return render_template("admin/users.html", users=accounts.list_users())

@@ -62,6 +62,18 @@ def init_app(app: Flask) -> None:
     # idle and absolute timeouts and session versions do the ending.
     login.session_protection = "basic"
 
+    @app.context_processor
+    def _staff_context() -> dict[str, object]:
+        # Public pages without a session cookie never touch the session (no Vary: Cookie).
+        cookie = app.config["SESSION_COOKIE_NAME"]
+        if cookie not in request.cookies or not current_user.is_authenticated:
+            return {}
+        from portal.auth.forms import SignOutForm
+
+        # Every staff page carries the sign-out button; view_functions lets the staff
+        # navigation link only to areas this app has.
+        return {"sign_out": SignOutForm(), "view_functions": app.view_functions}
+
     @app.before_request
     def _staff_session() -> ResponseReturnValue | None:
         # Only requests that carry a session cookie can be signed in; public pages skip this.

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from portal import auth
-from portal.auth.forms import LoginForm, SignOutForm, TwoFactorForm
+from portal.auth.forms import LoginForm, TwoFactorForm
 from portal.crypto import get_cipher
 from portal.extensions import db
 from portal.models import Role, User
@@ -133,7 +133,7 @@ def two_factor() -> ResponseReturnValue:
 
 @blueprint.get("/account")
 def account() -> ResponseReturnValue:
-    return _render("auth/account.html", sign_out=SignOutForm())
+    return _render("auth/account.html")
 
 
 # Locked by default like every staff blueprint; only the steps of signing in are open.

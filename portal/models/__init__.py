@@ -21,10 +21,14 @@ from portal.models.case import (
 from portal.models.sync import Counter
 from portal.models.tip import (
     AttachmentState,
+    ForwardState,
     Relationship,
     ThreadAuthor,
     Tip,
     TipAttachment,
+    TipForward,
+    TipNote,
+    TipPriority,
     TipStatus,
     TipThreadEntry,
 )
@@ -45,6 +49,7 @@ __all__ = [
     "ClothingItem",
     "Counter",
     "DatePrecision",
+    "ForwardState",
     "ImageKind",
     "JewelleryItem",
     "Mark",
@@ -55,6 +60,9 @@ __all__ = [
     "ThreadAuthor",
     "Tip",
     "TipAttachment",
+    "TipForward",
+    "TipNote",
+    "TipPriority",
     "TipStatus",
     "TipThreadEntry",
     "User",

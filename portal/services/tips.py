@@ -470,15 +470,19 @@ def add_information(
     return entry
 
 
-def ask_question(cipher: TipCipher, tip: Tip, text: str) -> TipThreadEntry:
+def ask_question(
+    cipher: TipCipher, tip: Tip, text: str, *, author_id: int | None = None, commit: bool = True
+) -> TipThreadEntry:
     """A moderator's question, shown to the tipster on the follow-up page."""
     entry = TipThreadEntry(
         tip=tip,
         author=ThreadAuthor.MODERATOR,
+        author_id=author_id,
         body_enc=cipher.encrypt_text(text, _thread_context(tip)),
     )
     db.session.add(entry)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return entry
 
 
