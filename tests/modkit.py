@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import datetime
 
+from PIL import Image
 from sqlalchemy import select
 
 from portal.crypto import get_cipher
@@ -15,9 +17,10 @@ from portal.services import tips as tip_service
 from portal.services.tips import Contact, TipSubmission, Upload
 
 
-def case_by_public_id(public_id: str) -> Case:
-    found = db.session.scalar(select(Case).where(Case.public_id == public_id))
-    assert found is not None, public_id
+def case_by_record(record_id: str) -> Case:
+    """A sample case by its record id (for example "BE-1992-0603")."""
+    found = db.session.scalar(select(Case).where(Case.record_id == record_id))
+    assert found is not None, record_id
     return found
 
 
@@ -29,9 +32,12 @@ def add_tip(
     uploads: list[Upload] | None = None,
     created_at: datetime | None = None,
 ) -> Tip:
-    """A tip stored by the same service the public form uses; returns the row."""
+    """A tip stored by the same service the public form uses; returns the row.
+
+    `case` is a Case or a sample record id.
+    """
     if isinstance(case, str):
-        case = case_by_public_id(case)
+        case = case_by_record(case)
     submission = TipSubmission(
         submission_id=str(uuid.uuid4()),
         message=message,
@@ -46,3 +52,10 @@ def add_tip(
         tip.created_at = created_at
         db.session.commit()
     return tip
+
+
+def photo_jpeg(colour: str = "teal", size: tuple[int, int] = (40, 30)) -> bytes:
+    """A small real JPEG, as a phone would send."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
