@@ -12,6 +12,7 @@ from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request, url_for
 from markupsafe import Markup, escape
 
+from portal.models.base import as_utc
 from portal.publication import PublicCase, PublicImage, PublicRange
 from portal.search.vocabulary import BODY_REGIONS
 from portal.urls import external_url
@@ -75,6 +76,26 @@ def long_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return event_date(value)
+
+
+def date_time(value: datetime | None) -> str:
+    """A staff timestamp: "3 November 2026, 14:05 UTC"."""
+    if value is None:
+        return ""
+    value = as_utc(value).astimezone(UTC)
+    return f"{event_date(value.date())}, {value:%H:%M} UTC"
+
+
+def age(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the largest whole unit: "5 minutes", "3 hours", "2 days"."""
+    if value is None:
+        return ""
+    seconds = max(0, int(((now or datetime.now(UTC)) - as_utc(value)).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return "less than a minute"
 
 
 def range_text(value: PublicRange | None, unit: str = "") -> str:
@@ -206,6 +227,8 @@ def register(app: Flask) -> None:
         country_name=country_name,
         event_date=event_date,
         long_date=long_date,
+        date_time=date_time,
+        age=age,
         range_text=range_text,
         number=number,
     )

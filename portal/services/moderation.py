@@ -15,6 +15,7 @@ from portal.crypto import TipCipher
 from portal.extensions import db
 from portal.models import (
     Case,
+    Relationship,
     Role,
     ThreadAuthor,
     Tip,
@@ -82,6 +83,14 @@ PRIORITY_LABELS = {
     TipPriority.HIGH: "High",
     TipPriority.NORMAL: "Normal",
     TipPriority.LOW: "Low",
+}
+# The tipster's answer to "how do you know about this person", in the staff's words.
+RELATION_LABELS = {
+    Relationship.FAMILY: "Thinks they may be family",
+    Relationship.KNEW: "Thinks they know or knew them",
+    Relationship.RECOGNISE_ITEM: "Recognises a tattoo, clothing or belonging",
+    Relationship.SAW: "May have seen them",
+    Relationship.OTHER: "Something else",
 }
 _STATUS_RANK = {TipStatus.NEW: 0, TipStatus.IN_REVIEW: 1, TipStatus.ACTIONABLE: 2}
 _PRIORITY_RANK = {TipPriority.URGENT: 0, TipPriority.HIGH: 1, TipPriority.NORMAL: 2}
@@ -259,13 +268,13 @@ def _filtered(user: User, filters: QueueFilter) -> Select[tuple[int]]:
 def _ordered(query: Select[tuple[int]]) -> Select[tuple[int]]:
     # New tips first, then those in review, then actionable; urgent before normal; the
     # oldest first within each, so nobody's tip waits behind a flood of later ones.
-    status_rank = case(_STATUS_RANK_SQL, value=Tip.status, else_=3)
-    priority_rank = case(_PRIORITY_RANK_SQL, value=Tip.priority, else_=3)
+    status_rank = case(
+        *((Tip.status == status, rank) for status, rank in _STATUS_RANK.items()), else_=3
+    )
+    priority_rank = case(
+        *((Tip.priority == priority, rank) for priority, rank in _PRIORITY_RANK.items()), else_=3
+    )
     return query.order_by(status_rank, priority_rank, Tip.created_at, Tip.id)
-
-
-_STATUS_RANK_SQL = {status: rank for status, rank in _STATUS_RANK.items()}
-_PRIORITY_RANK_SQL = {priority: rank for priority, rank in _PRIORITY_RANK.items()}
 
 
 def _folded(text: str) -> str:
@@ -498,6 +507,15 @@ def notes(cipher: TipCipher, tip: Tip) -> list[NoteView]:
         )
         for note in tip.notes
     ]
+
+
+def merged_into(tip: Tip) -> list[Tip]:
+    """The tips merged into this one, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Tip).where(Tip.merged_into_id == tip.id).order_by(Tip.created_at, Tip.id)
+        )
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -69,6 +69,26 @@ ADMINS_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)
 
 ACCESS: dict[str, Route] = {
     "moderation.queue": Route("/moderation/", MODERATORS_ONLY),
+    "moderation.tip": Route("/moderation/tips/{tip}", OWN_AGENCY_TIP),
+    "moderation.attachment": Route(
+        "/moderation/tips/{tip}/attachments/{attachment}", OWN_AGENCY_TIP
+    ),
+    "moderation.set_status": Route("/moderation/tips/{tip}/status", OWN_AGENCY_TIP_POST, "POST"),
+    "moderation.set_priority": Route(
+        "/moderation/tips/{tip}/priority", OWN_AGENCY_TIP_POST, "POST"
+    ),
+    "moderation.assign": Route("/moderation/tips/{tip}/assign", OWN_AGENCY_TIP_POST, "POST"),
+    "moderation.add_note": Route("/moderation/tips/{tip}/notes", OWN_AGENCY_TIP_POST, "POST"),
+    "moderation.ask_question": Route(
+        "/moderation/tips/{tip}/question", OWN_AGENCY_TIP_POST, "POST"
+    ),
+    # Showing contact details answers 200 with the page: the look itself is audited.
+    "moderation.reveal_contact": Route(
+        "/moderation/tips/{tip}/contact", (LOGIN, OK, FORBIDDEN, OK, NOT_FOUND), "POST"
+    ),
+    "moderation.take_over": Route("/moderation/tips/{tip}/claim", OWN_AGENCY_TIP_POST, "POST"),
+    "moderation.release": Route("/moderation/tips/{tip}/release", OWN_AGENCY_TIP_POST, "POST"),
+    "moderation.bulk": Route("/moderation/bulk", MODERATORS_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),
     "auth.account": Route("/auth/account", (LOGIN, OK, OK, OK, OK)),
 }
