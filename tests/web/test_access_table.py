@@ -89,6 +89,7 @@ ACCESS: dict[str, Route] = {
     "moderation.take_over": Route("/moderation/tips/{tip}/claim", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.release": Route("/moderation/tips/{tip}/release", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.bulk": Route("/moderation/bulk", MODERATORS_POST, "POST"),
+    "moderation.dashboard": Route("/moderation/dashboard", MODERATORS_ONLY),
     "moderation.export": Route("/moderation/export", MODERATORS_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),
     "admin.audit": Route("/admin/audit", ADMINS_ONLY),
