@@ -24,7 +24,7 @@ from portal.records.validation import validate_file
 records_cli = AppGroup("records", help="Validate and import appeal records files.")
 demo_cli = AppGroup("demo", help="Demo and synthetic data.")
 search_cli = AppGroup("search", help="The search index of this host.")
-tips_cli = AppGroup("tips", help="Tip attachments and encryption keys.")
+tips_cli = AppGroup("tips", help="Tip attachments, forwards and encryption keys.")
 users_cli = AppGroup("users", help="Staff accounts.")
 images_dir_option = click.option(
     "--images-dir",
@@ -201,6 +201,24 @@ def tips_retry_attachments(limit: int | None) -> None:
         result = retry_parked_attachments(get_media_store(), limit=limit)
     click.echo(f"stored {result.stored} parked attachments, {result.still_parked} still parked")
     if result.still_parked and limit is None:
+        sys.exit(1)
+
+
+@tips_cli.command("retry-forwards")
+def tips_retry_forwards() -> None:
+    """Send again the forwards to agencies that failed (or were interrupted); exit 1 if any fail."""
+    from portal.crypto import get_cipher
+    from portal.media import get_media_store
+    from portal.services.forwarding import retry_failed_forwards
+
+    with schema_required():
+        report = retry_failed_forwards(get_cipher(), get_media_store())
+    skipped = f", skipped {report.skipped} (the tip can no longer be forwarded)"
+    click.echo(
+        f"sent {report.sent}, still failing {report.still_failing}"
+        + (skipped if report.skipped else "")
+    )
+    if report.still_failing:
         sys.exit(1)
 
 

@@ -30,6 +30,8 @@ class Settings:
     search_dir: str = str(DEFAULT_INSTANCE / "search")
     redis_url: str | None = None
     smtp_url: str | None = None
+    # The From of forwarded tips; its domain also names their Message-IDs.
+    mail_from: str = "Recognise <no-reply@localhost>"
     tip_encryption_key: str | None = None
     base_url: str | None = None
     site_name: str = "Recognise"
@@ -69,6 +71,7 @@ class Settings:
             search_dir=get("SEARCH_DIR") or defaults.search_dir,
             redis_url=get("REDIS_URL"),
             smtp_url=get("SMTP_URL"),
+            mail_from=get("MAIL_FROM") or defaults.mail_from,
             tip_encryption_key=get("TIP_ENCRYPTION_KEY"),
             base_url=(get("BASE_URL") or "").rstrip("/") or None,
             site_name=get("SITE_NAME") or defaults.site_name,
@@ -113,6 +116,15 @@ class Settings:
             raise ConfigError("PORTAL_TIP_MIN_SECONDS must be between 0 and 60")
         if not 0 <= self.proxy_hops <= 5:
             raise ConfigError("PORTAL_PROXY_HOPS must be between 0 and 5")
+        from portal.mail import SmtpUrlError, check_address, parse_smtp_url
+
+        try:
+            if self.smtp_url:
+                parse_smtp_url(self.smtp_url)
+            check_address(self.mail_from, "PORTAL_MAIL_FROM")
+        except SmtpUrlError as exc:
+            # Not chained: the URL underneath may hold the mail password.
+            raise ConfigError(str(exc)) from None
         from limits import parse_many
 
         try:

@@ -17,7 +17,7 @@ from portal import create_app
 from portal.config import Settings
 from portal.extensions import db
 
-pytest_plugins = ["tests.s3"]
+pytest_plugins = ["tests.s3", "tests.mailkit"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_RECORDS = FIXTURES / "sample-records.jsonl"

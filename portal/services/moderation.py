@@ -522,11 +522,13 @@ def merged_into(tip: Tip) -> list[Tip]:
 # Changing a tip
 
 
-def record_status(user: User, tip: Tip, status: TipStatus, *, now: datetime | None = None) -> None:
+def record_status(
+    user: User | None, tip: Tip, status: TipStatus, *, now: datetime | None = None
+) -> None:
     """Set the status with its timestamps and an audit event, without checking the rules.
 
     The one place statuses are written: forwarding and merging call it after their own checks.
-    The caller commits.
+    `user` is None for a system job (a forward retried from the command line). The caller commits.
     """
     moment = now or utcnow()
     previous = tip.status

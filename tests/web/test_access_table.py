@@ -89,6 +89,13 @@ ACCESS: dict[str, Route] = {
     "moderation.take_over": Route("/moderation/tips/{tip}/claim", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.release": Route("/moderation/tips/{tip}/release", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.bulk": Route("/moderation/bulk", MODERATORS_POST, "POST"),
+    "moderation.forward": Route("/moderation/tips/{tip}/forward", OWN_AGENCY_TIP_POST, "POST"),
+    # The world has no forward: a forward id that is not the tip's is answered 404 to everyone.
+    "moderation.retry_forward": Route(
+        "/moderation/tips/{tip}/forwards/1/retry",
+        (LOGIN, NOT_FOUND, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+        "POST",
+    ),
     "moderation.dashboard": Route("/moderation/dashboard", MODERATORS_ONLY),
     "moderation.export": Route("/moderation/export", MODERATORS_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),
