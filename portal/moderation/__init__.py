@@ -11,4 +11,4 @@ blueprint = Blueprint("moderation", __name__, url_prefix="/moderation")
 require_roles(blueprint, Role.MODERATOR, Role.ADMIN)
 
 # The view modules add their routes to the blueprint when imported (after it exists).
-from portal.moderation import dashboard, export, forwarding, views  # noqa: E402, F401
+from portal.moderation import dashboard, duplicates, export, forwarding, views  # noqa: E402, F401

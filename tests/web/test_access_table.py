@@ -89,6 +89,8 @@ ACCESS: dict[str, Route] = {
     "moderation.take_over": Route("/moderation/tips/{tip}/claim", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.release": Route("/moderation/tips/{tip}/release", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.bulk": Route("/moderation/bulk", MODERATORS_POST, "POST"),
+    "moderation.merge": Route("/moderation/tips/{tip}/merge", OWN_AGENCY_TIP_POST, "POST"),
+    "moderation.unmerge": Route("/moderation/tips/{tip}/unmerge", OWN_AGENCY_TIP_POST, "POST"),
     "moderation.forward": Route("/moderation/tips/{tip}/forward", OWN_AGENCY_TIP_POST, "POST"),
     # The world has no forward: a forward id that is not the tip's is answered 404 to everyone.
     "moderation.retry_forward": Route(
