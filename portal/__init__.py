@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import DEFAULT_INSTANCE, PROJECT_ROOT, Settings
-from portal.security import PortalRequest
+from portal.security import DatabaseId, PortalRequest
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -28,6 +28,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # JSON keeps the order the code builds (id first), as the API contract shows it.
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["portal_settings"] = settings
+    # Row ids in URLs are database integers: a larger number is a 404, not a database error.
+    app.url_map.converters["int"] = DatabaseId
     register_extensions(app, settings)
     register_blueprints(app)
     register_errorhandlers(app)

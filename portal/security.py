@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Request, Response, abort, request, session
 from flask.typing import ResponseReturnValue
+from werkzeug.routing import IntegerConverter, Map
 
 if TYPE_CHECKING:
     from portal.models import Role
@@ -77,6 +78,24 @@ def require_roles(blueprint: Blueprint, *roles: Role, public: Collection[str] = 
         # Staff pages show who is signed in and what they may see: no cache may keep them.
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class DatabaseId(IntegerConverter):
+    """Flask's <int:...>, bounded to what an integer column holds (PostgreSQL's int4)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int = 1, max: int = 2**31 - 1):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
+
+
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: str | None) -> int | None:
+    """A row id typed into a form or query string, or None if it cannot be one."""
+    if not value or not value.isascii() or not value.isdecimal() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 class PortalRequest(Request):

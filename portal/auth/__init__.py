@@ -70,9 +70,8 @@ def init_app(app: Flask) -> None:
             return {}
         from portal.auth.forms import SignOutForm
 
-        # Every staff page carries the sign-out button; view_functions lets the staff
-        # navigation link only to areas this app has.
-        return {"sign_out": SignOutForm(), "view_functions": app.view_functions}
+        # Every staff page carries the sign-out button.
+        return {"sign_out": SignOutForm()}
 
     @app.before_request
     def _staff_session() -> ResponseReturnValue | None:

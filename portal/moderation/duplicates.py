@@ -11,7 +11,8 @@ from portal.crypto import get_cipher
 from portal.extensions import db
 from portal.models import Tip, TipStatus
 from portal.moderation import blueprint
-from portal.moderation.views import _back_query, _tip_or_404, _tip_url, _user
+from portal.moderation.views import back_query, current_staff, tip_or_404, tip_url
+from portal.security import parse_id
 from portal.services import duplicates, moderation
 from portal.services.moderation import ModerationError
 
@@ -41,7 +42,7 @@ class SimilarPanel:
 @blueprint.app_template_global()
 def similar_panel(tip: Tip) -> SimilarPanel:
     """Look-alike tips on the same case; decrypts that case's tips once for the page."""
-    similar = duplicates.similar_tips(get_cipher(), _user(), tip)
+    similar = duplicates.similar_tips(get_cipher(), current_staff(), tip)
     return SimilarPanel(
         tip=tip,
         similar=similar,
@@ -50,45 +51,45 @@ def similar_panel(tip: Tip) -> SimilarPanel:
     )
 
 
-def _refused(tip: Tip, back: str, error: ModerationError) -> ResponseReturnValue:
+def refused(tip: Tip, back: str, error: ModerationError) -> ResponseReturnValue:
     db.session.rollback()
     flash(str(error), "error")
-    return redirect(_tip_url(tip.id, back))
+    return redirect(tip_url(tip.id, back))
 
 
 @blueprint.post("/tips/<int:tip_id>/merge")
 def merge(tip_id: int) -> ResponseReturnValue:
-    primary = _tip_or_404(tip_id)
-    back = _back_query()
-    ids = [int(value) for value in request.form.getlist("duplicate") if value.isdigit()]
+    primary = tip_or_404(tip_id)
+    back = back_query()
+    ids = [found for value in request.form.getlist("duplicate") if (found := parse_id(value))]
     try:
         # Ids of tips the moderator may not see are left out, as if they did not exist.
-        result = duplicates.merge_by_ids(_user(), primary, ids)
+        result = duplicates.merge_by_ids(current_staff(), primary, ids)
     except ModerationError as exc:
-        return _refused(primary, back, exc)
+        return refused(primary, back, exc)
     count = len(result.merged)
     flash(
         f"Merged {count} {'tip' if count == 1 else 'tips'} into {primary.reference}.",
         "success",
     )
-    return redirect(_tip_url(primary.id, back))
+    return redirect(tip_url(primary.id, back))
 
 
 @blueprint.post("/tips/<int:tip_id>/unmerge")
 def unmerge(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     # The primary's page lists its merged tips with an Unmerge button each: the moderator
     # goes back to the page the button was on (the primary, or the tip itself).
     return_to = request.form.get("return_to", "")
     try:
-        primary = duplicates.unmerge(_user(), found)
+        primary = duplicates.unmerge(current_staff(), found)
     except ModerationError as exc:
-        return _refused(found, back, exc)
+        return refused(found, back, exc)
     flash(
         f"{found.reference} unmerged from {primary.reference}: it is "
         f"{moderation.STATUS_LABELS[found.status].lower()} again.",
         "success",
     )
     target = primary.id if return_to == str(primary.id) else found.id
-    return redirect(_tip_url(target, back))
+    return redirect(tip_url(target, back))

@@ -11,7 +11,7 @@ from portal.media import get_media_store
 from portal.models import ForwardState, TipForward
 from portal.models.base import as_utc
 from portal.moderation import blueprint
-from portal.moderation.views import _after_action, _back_query, _refused, _tip_or_404, _user
+from portal.moderation.views import after_action, back_query, current_staff, refused, tip_or_404
 from portal.services import forwarding
 from portal.services.moderation import ModerationError
 
@@ -31,26 +31,26 @@ def _report(forward: TipForward) -> None:
 
 @blueprint.post("/tips/<int:tip_id>/forward")
 def forward(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     try:
-        result = forwarding.forward_tip(get_cipher(), get_media_store(), _user(), found)
+        result = forwarding.forward_tip(get_cipher(), get_media_store(), current_staff(), found)
     except ModerationError as exc:
-        return _refused(found, back, exc)
+        return refused(found, back, exc)
     _report(result)
-    return _after_action(found, back)
+    return after_action(found, back)
 
 
 @blueprint.post("/tips/<int:tip_id>/forwards/<int:forward_id>/retry")
 def retry_forward(tip_id: int, forward_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
+    found = tip_or_404(tip_id)
     item = db.session.get(TipForward, forward_id)
     if item is None or item.tip_id != found.id:
         abort(404)
-    back = _back_query()
+    back = back_query()
     try:
-        result = forwarding.retry_forward(get_cipher(), get_media_store(), _user(), item)
+        result = forwarding.retry_forward(get_cipher(), get_media_store(), current_staff(), item)
     except ModerationError as exc:
-        return _refused(found, back, exc)
+        return refused(found, back, exc)
     _report(result)
-    return _after_action(found, back)
+    return after_action(found, back)

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.media import MediaError, get_media_store
 from portal.models import Tip, TipAttachment, TipPriority, TipStatus, User
 from portal.moderation import blueprint
+from portal.security import parse_id
 from portal.services import moderation
 from portal.services import tips as tip_service
 from portal.services.moderation import ModerationError, QueueFilter
@@ -24,13 +25,13 @@ BACK_FIELD = "back"
 NEXT_COOKIE = "triage_next"
 
 
-def _user() -> User:
+def current_staff() -> User:
     user: User = current_user._get_current_object()
     return user
 
 
-def _tip_or_404(tip_id: int) -> Tip:
-    tip = moderation.visible_tip(_user(), tip_id)
+def tip_or_404(tip_id: int) -> Tip:
+    tip = moderation.visible_tip(current_staff(), tip_id)
     if tip is None:
         # Another agency's tip is answered like a tip that does not exist.
         abort(404)
@@ -41,7 +42,7 @@ def _filters_from(query: str) -> QueueFilter:
     return QueueFilter.from_args(dict(parse_qsl(query[:2000])))
 
 
-def _back_query() -> str:
+def back_query() -> str:
     """The queue filter the moderator came from, re-parsed so only known fields travel."""
     return _encode(_filters_from(request.values.get(BACK_FIELD, "")))
 
@@ -50,18 +51,18 @@ def _encode(filters: QueueFilter) -> str:
     return urlencode(filters.args())
 
 
-def _tip_url(tip_id: int, back: str) -> str:
+def tip_url(tip_id: int, back: str) -> str:
     url = url_for("moderation.tip", tip_id=tip_id)
     return f"{url}?{urlencode({BACK_FIELD: back})}" if back else url
 
 
-def _queue_url(back: str) -> str:
+def queue_url(back: str) -> str:
     return url_for("moderation.queue") + (f"?{back}" if back else "")
 
 
 @blueprint.get("/")
 def queue() -> ResponseReturnValue:
-    user = _user()
+    user = current_staff()
     filters = QueueFilter.from_args(request.args.to_dict())
     page = moderation.queue_page(get_cipher(), user, filters)
     return render_template(
@@ -88,16 +89,16 @@ def _render_tip(
     typed: dict[str, str] | None = None,
 ) -> Response:
     """The tip page; `errors` and `typed` bring back a refused form with what was typed."""
-    user = _user()
+    user = current_staff()
     cipher = get_cipher()
     previous, following = moderation.neighbours(cipher, user, _filters_from(back), tip.id)
     holder_id = moderation.claim_holder(tip)
     context = {
         "tip": tip,
         "back": back,
-        "queue_url": _queue_url(back),
-        "previous_url": _tip_url(previous, back) if previous else None,
-        "next_url": _tip_url(following, back) if following else None,
+        "queue_url": queue_url(back),
+        "previous_url": tip_url(previous, back) if previous else None,
+        "next_url": tip_url(following, back) if following else None,
         "message": tip_service.read_message(cipher, tip),
         "followup": tip_service.followup_view(cipher, tip),
         "askers": {entry.id: entry.author_user for entry in tip.thread},
@@ -126,16 +127,16 @@ def _render_tip(
 
 @blueprint.get("/tips/<int:tip_id>")
 def tip(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    moderation.open_tip(_user(), found)
-    return _render_tip(found, back=_back_query())
+    found = tip_or_404(tip_id)
+    moderation.open_tip(current_staff(), found)
+    return _render_tip(found, back=back_query())
 
 
-def _after_action(tip: Tip, back: str) -> ResponseReturnValue:
-    return redirect(_tip_url(tip.id, back))
+def after_action(tip: Tip, back: str) -> ResponseReturnValue:
+    return redirect(tip_url(tip.id, back))
 
 
-def _refused(tip: Tip, back: str, error: ModerationError) -> ResponseReturnValue:
+def refused(tip: Tip, back: str, error: ModerationError) -> ResponseReturnValue:
     # The page is shown again with the reason; a claim held by someone else is a conflict.
     db.session.rollback()
     flash(str(error), "error")
@@ -145,24 +146,26 @@ def _refused(tip: Tip, back: str, error: ModerationError) -> ResponseReturnValue
 
 @blueprint.post("/tips/<int:tip_id>/status")
 def set_status(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     raw = request.form.get("status", "")
     try:
         status = TipStatus(raw)
     except ValueError:
-        return _refused(found, back, ModerationError("Choose a status for the tip."))
+        return refused(found, back, ModerationError("Choose a status for the tip."))
     go_next = request.form.get("then") == "next"
     following = None
     if go_next:
         # Worked out before the change: the tip may leave the filtered queue with it.
-        _, following = moderation.neighbours(get_cipher(), _user(), _filters_from(back), tip_id)
+        _, following = moderation.neighbours(
+            get_cipher(), current_staff(), _filters_from(back), tip_id
+        )
     try:
-        moderation.set_status(_user(), found, status)
+        moderation.set_status(current_staff(), found, status)
     except ModerationError as exc:
-        return _refused(found, back, exc)
+        return refused(found, back, exc)
     flash(f"{found.reference} marked as {moderation.STATUS_LABELS[status].lower()}.", "success")
-    response = redirect(_tip_url(following if following else found.id, back))
+    response = redirect(tip_url(following if following else found.id, back))
     response.set_cookie(
         NEXT_COOKIE,
         "1" if go_next else "0",
@@ -177,57 +180,60 @@ def set_status(tip_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/tips/<int:tip_id>/priority")
 def set_priority(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     try:
         priority = TipPriority(request.form.get("priority", ""))
     except ValueError:
-        return _refused(found, back, ModerationError("Choose a priority."))
+        return refused(found, back, ModerationError("Choose a priority."))
     try:
-        moderation.set_priority(_user(), found, priority)
+        moderation.set_priority(current_staff(), found, priority)
     except ModerationError as exc:
-        return _refused(found, back, exc)
+        return refused(found, back, exc)
     flash(f"Priority set to {moderation.PRIORITY_LABELS[priority].lower()}.", "success")
-    return _after_action(found, back)
+    return after_action(found, back)
 
 
 @blueprint.post("/tips/<int:tip_id>/assign")
 def assign(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     raw = request.form.get("assignee", "")
-    if raw and not raw.isdigit():
-        return _refused(found, back, ModerationError("Choose a moderator."))
+    assignee = parse_id(raw)
+    if raw and assignee is None:
+        return refused(found, back, ModerationError("Choose a moderator."))
     try:
-        moderation.assign(_user(), found, int(raw) if raw else None)
+        moderation.assign(current_staff(), found, assignee)
     except ModerationError as exc:
-        return _refused(found, back, exc)
+        return refused(found, back, exc)
     flash("Assignment saved.", "success")
-    return _after_action(found, back)
+    return after_action(found, back)
 
 
 @blueprint.post("/tips/<int:tip_id>/notes")
 def add_note(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     try:
-        moderation.add_note(get_cipher(), _user(), found, request.form.get("note", ""))
+        moderation.add_note(get_cipher(), current_staff(), found, request.form.get("note", ""))
     except ModerationError as exc:
         return _refused_with_text(found, back, exc, "note")
     flash("Note added.", "success")
-    return _after_action(found, back)
+    return after_action(found, back)
 
 
 @blueprint.post("/tips/<int:tip_id>/question")
 def ask_question(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    back = _back_query()
+    found = tip_or_404(tip_id)
+    back = back_query()
     try:
-        moderation.ask_question(get_cipher(), _user(), found, request.form.get("question", ""))
+        moderation.ask_question(
+            get_cipher(), current_staff(), found, request.form.get("question", "")
+        )
     except ModerationError as exc:
         return _refused_with_text(found, back, exc, "question")
     flash("Question sent. It appears on the tipster's follow-up page.", "success")
-    return _after_action(found, back)
+    return after_action(found, back)
 
 
 def _refused_with_text(tip: Tip, back: str, error: ModerationError, field: str) -> Response:
@@ -246,31 +252,31 @@ def _refused_with_text(tip: Tip, back: str, error: ModerationError, field: str) 
 def reveal_contact(tip_id: int) -> ResponseReturnValue:
     # A POST, so that the audited look at someone's contact details is a deliberate act and
     # never happens by a prefetch or a reload of a link.
-    found = _tip_or_404(tip_id)
-    contact = moderation.reveal_contact(get_cipher(), _user(), found)
-    return _render_tip(found, back=_back_query(), contact=contact)
+    found = tip_or_404(tip_id)
+    contact = moderation.reveal_contact(get_cipher(), current_staff(), found)
+    return _render_tip(found, back=back_query(), contact=contact)
 
 
 @blueprint.post("/tips/<int:tip_id>/claim")
 def take_over(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    moderation.claim(_user(), found, take_over=True)
+    found = tip_or_404(tip_id)
+    moderation.claim(current_staff(), found, take_over=True)
     db.session.commit()
     flash(f"You are now working on {found.reference}.", "success")
-    return _after_action(found, _back_query())
+    return after_action(found, back_query())
 
 
 @blueprint.post("/tips/<int:tip_id>/release")
 def release(tip_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
-    moderation.release(_user(), found)
+    found = tip_or_404(tip_id)
+    moderation.release(current_staff(), found)
     flash(f"You released {found.reference}: another moderator can work on it now.", "success")
-    return redirect(_queue_url(_back_query()))
+    return redirect(queue_url(back_query()))
 
 
 @blueprint.get("/tips/<int:tip_id>/attachments/<int:attachment_id>")
 def attachment(tip_id: int, attachment_id: int) -> ResponseReturnValue:
-    found = _tip_or_404(tip_id)
+    found = tip_or_404(tip_id)
     item = db.session.get(TipAttachment, attachment_id)
     if item is None or item.tip_id != found.id:
         abort(404)
@@ -279,7 +285,7 @@ def attachment(tip_id: int, attachment_id: int) -> ResponseReturnValue:
         data = tip_service.read_attachment(cipher, get_media_store(), item)
     except MediaError:
         abort(503)
-    moderation.audit_attachment_view(_user(), found, item)
+    moderation.audit_attachment_view(current_staff(), found, item)
     name = tip_service.attachment_filename(cipher, item)
     response = make_response(data)
     response.headers["Content-Type"] = item.content_type
@@ -292,21 +298,21 @@ def attachment(tip_id: int, attachment_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/bulk")
 def bulk() -> ResponseReturnValue:
-    back = _back_query()
-    ids = [int(value) for value in request.form.getlist("tip") if value.isdigit()]
+    back = back_query()
+    ids = [tip_id for value in request.form.getlist("tip") if (tip_id := parse_id(value))]
     raw = request.form.get("status", "")
     if not ids:
         flash("Select at least one tip.", "error")
-        return redirect(_queue_url(back))
+        return redirect(queue_url(back))
     try:
         status = TipStatus(raw)
     except ValueError:
         flash("Choose what to mark the selected tips as.", "error")
-        return redirect(_queue_url(back))
-    result = moderation.bulk_set_status(_user(), ids, status)
+        return redirect(queue_url(back))
+    result = moderation.bulk_set_status(current_staff(), ids, status)
     label = moderation.STATUS_LABELS[status].lower()
     if result.changed:
         flash(f"{len(result.changed)} tips marked as {label}.", "success")
     for reference, why in sorted(result.skipped.items()):
         flash(f"{reference} was not changed: {why}", "error")
-    return redirect(_queue_url(back))
+    return redirect(queue_url(back))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import as_utc, utcnow
+from portal.security import parse_id
 from portal.services import tips as tip_service
 from portal.services.accounts import audit
 
@@ -92,6 +94,7 @@ RELATION_LABELS = {
     Relationship.SAW: "May have seen them",
     Relationship.OTHER: "Something else",
 }
+_PUBLIC_ID = re.compile(r"[a-z0-9]{1,16}")
 _STATUS_RANK = {TipStatus.NEW: 0, TipStatus.IN_REVIEW: 1, TipStatus.ACTIONABLE: 2}
 _PRIORITY_RANK = {TipPriority.URGENT: 0, TipPriority.HIGH: 1, TipPriority.NORMAL: 2}
 
@@ -184,13 +187,15 @@ class QueueFilter:
         page = args.get("page", "1")
         return cls(
             status=args.get("status", "open") if args.get("status") in statuses else "open",
-            case=args.get("case", "")[:64],
+            # Public ids are short lower-case letters and digits; anything else matches none
+            # (and never reaches the database: PostgreSQL refuses some characters outright).
+            case=case_id if _PUBLIC_ID.fullmatch(case_id := args.get("case", "")) else "",
             priority=args.get("priority", "") if args.get("priority") in priorities else "",
-            assignee=assignee if assignee in {"me", "none"} or assignee.isdigit() else "",
+            assignee=assignee if assignee in {"me", "none"} or parse_id(assignee) else "",
             has_contact=args.get("has_contact") == "1",
             has_attachment=args.get("has_attachment") == "1",
             text=args.get("q", "").strip()[:200],
-            page=min(int(page), 10_000) if page.isdigit() and int(page) > 0 else 1,
+            page=min(parse_id(page) or 1, 10_000),
         )
 
     def args(self, **changes: object) -> dict[str, str]:

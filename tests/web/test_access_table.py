@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.models import Role
+from portal.extensions import db
+from portal.models import Role, User
 from tests.modkit import add_tip, photo_jpeg
 from tests.staffkit import csrf_token, make_staff, sign_in
 
@@ -52,7 +53,8 @@ PUBLIC = {
 class Route:
     """How to call a staff endpoint, and the outcome for each persona, in the order of PERSONAS.
 
-    `path` may name {tip} (a tip on the moderator's agency's case) and {attachment} (its photo).
+    `path` may name {tip} (a tip on the moderator's agency's case), {attachment} (its photo),
+    {user} (the moderator's account) and {agency} (the moderator's agency).
     """
 
     path: str
@@ -101,6 +103,11 @@ ACCESS: dict[str, Route] = {
     "moderation.dashboard": Route("/moderation/dashboard", MODERATORS_ONLY),
     "moderation.export": Route("/moderation/export", MODERATORS_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),
+    "admin.user_new": Route("/admin/users/new", ADMINS_ONLY),
+    "admin.user_edit": Route("/admin/users/{user}", ADMINS_ONLY),
+    "admin.agencies": Route("/admin/agencies", ADMINS_ONLY),
+    "admin.agency_new": Route("/admin/agencies/new", ADMINS_ONLY),
+    "admin.agency_edit": Route("/admin/agencies/{agency}", ADMINS_ONLY),
     "admin.audit": Route("/admin/audit", ADMINS_ONLY),
     "admin.audit_export": Route("/admin/audit.csv", ADMINS_ONLY),
     "auth.account": Route("/auth/account", (LOGIN, OK, OK, OK, OK)),
@@ -121,6 +128,8 @@ class World:
     clients: dict[str, FlaskClient]
     tip: int
     attachment: int
+    user: int
+    agency: int
 
 
 @pytest.fixture
@@ -139,13 +148,15 @@ def world(app: Flask, sample_cases: Path) -> Iterator[World]:
         client = app.test_client()
         assert sign_in(client, account).status_code == 302
         clients[persona] = client
-    yield World(clients, tip.id, tip.attachments[0].id)
+    moderator = db.session.get(User, staff["moderator"].user_id)
+    assert moderator is not None and moderator.agency_id is not None
+    yield World(clients, tip.id, tip.attachments[0].id, moderator.id, moderator.agency_id)
 
 
 def test_staff_paths_are_the_routes_of_their_endpoints(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     for endpoint, route in ACCESS.items():
-        path = route.path.format(tip=1, attachment=1)
+        path = route.path.format(tip=1, attachment=1, user=1, agency=1)
         assert adapter.match(path, method=route.method)[0] == endpoint
 
 
@@ -156,7 +167,9 @@ def _token(client: FlaskClient, persona: str) -> str:
 
 def test_each_staff_route_obeys_the_access_table(world: World) -> None:
     for endpoint, route in ACCESS.items():
-        path = route.path.format(tip=world.tip, attachment=world.attachment)
+        path = route.path.format(
+            tip=world.tip, attachment=world.attachment, user=world.user, agency=world.agency
+        )
         for persona, outcome in zip(PERSONAS, route.outcomes, strict=True):
             client = world.clients[persona]
             if route.method == "GET":

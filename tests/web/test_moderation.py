@@ -521,3 +521,30 @@ def test_tip_content_is_never_logged_and_notes_stay_encrypted_at_rest(
     for table in ("tips", "tip_notes", "tip_thread", "audit_events"):
         rows = db.session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed names
         assert secret not in repr(rows), table
+
+
+def test_hostile_input_is_answered_without_a_server_error(app: Flask, moderator: Staff) -> None:
+    tip = add_tip(ROSE)
+    client = signed_in(app, moderator)
+    huge = "9" * 30
+    for path in (
+        f"/moderation/tips/{huge}",
+        f"/moderation/tips/{2**31}",
+        f"/moderation/tips/{tip.id}/attachments/{2**40}",
+        "/moderation/?case=%00abc&assignee=%00&priority=%00&q=%00&status=%00",
+        f"/moderation/?assignee={huge}&page={huge}",
+        f"/moderation/tips/{tip.id}?back=case%3D%2500%26q%3D%00",
+        "/moderation/dashboard?case=%00&days=%00",
+        "/admin/audit?actor=%00",
+    ):
+        response = client.get(path)
+        assert response.status_code in {200, 400, 403, 404}, path
+    for path, data in (
+        ("/moderation/bulk", {"tip": [huge, "-1", "\x00", str(tip.id)], "status": "spam"}),
+        (f"/moderation/tips/{tip.id}/assign", {"assignee": huge}),
+        (f"/moderation/tips/{tip.id}/merge", {"duplicate": [huge, "\x00"]}),
+        (f"/moderation/tips/{tip.id}/notes", {"note": "a\x00b"}),
+        ("/moderation/export", {"tip": [huge], "format": "csv"}),
+    ):
+        response = post(client, path, **data)
+        assert response.status_code in {200, 302, 400, 404, 409}, path  # type: ignore[attr-defined]
