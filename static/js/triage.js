@@ -8,7 +8,12 @@
   function typingIn(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+    if (tag === "input") {
+      // A focused checkbox or button takes no text: shortcuts still work there.
+      var type = (target.getAttribute("type") || "text").toLowerCase();
+      return ["checkbox", "radio", "button", "submit", "reset"].indexOf(type) === -1;
+    }
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   function tipLinks() {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,14 +10,23 @@ from typing import Any
 import pyotp
 import pytest
 
+from portal.config import Settings
 from portal.extensions import db
 from portal.models import Role, Tip, TipStatus
-from tests.modkit import add_tip
+from portal.services.tips import Contact, Upload
+from tests.mailkit import MailServer
+from tests.modkit import add_tip, photo_jpeg
 from tests.staffkit import Staff, make_staff
 
 pytestmark = pytest.mark.browser
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp_server: MailServer) -> Settings:
+    # Forwarding talks SMTP to a real local mail server.
+    return dataclasses.replace(settings, smtp_url=smtp_server.url)
 
 
 def sign_in(page: Any, live_server: str, staff: Staff) -> None:
@@ -109,3 +119,46 @@ def test_the_queue_works_on_a_phone(page: Any, live_server: str) -> None:
     page.get_by_role("button", name="In review").click()
     page.wait_for_load_state()
     assert "marked as in review" in page.locator(".notice").first.inner_text()
+
+
+def test_moderator_forwards_a_tip_to_the_police(
+    page: Any, live_server: str, smtp_server: MailServer
+) -> None:
+    moderator = make_staff("mod@example.org", Role.MODERATOR, "BE-FPJ-ANTWERP")
+    tip = add_tip(
+        "BE-1992-0603",
+        "The black flower with green leaves: my cousin Rosa had it done in 1990.",
+        contact=Contact(name="Marie Claes", phone="+32 470 12 34 56"),
+        uploads=[Upload("rosa-1990.jpg", photo_jpeg("navy"))],
+        created_at=START,
+    )
+    sign_in(page, live_server, moderator)
+    page.get_by_role("link", name=tip.reference).click()
+    page.wait_for_url(re.compile(rf"/moderation/tips/{tip.id}"))
+    # Forwarding waits until the tip is judged actionable.
+    assert page.locator("[data-key=f]").count() == 0
+    page.get_by_label("Then open the next tip").uncheck()
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    assert "ACTIONABLE" in page.locator("#tip-heading").inner_text().upper()
+
+    # Looking at the tipster's contact details is deliberate (and audited).
+    assert "Marie Claes" not in page.locator("main").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show contact details").click()
+    assert "+32 470 12 34 56" in page.locator("#tip-contact").inner_text()
+
+    with page.expect_navigation():
+        page.keyboard.press("f")
+    assert "Sent to identify@antwerp.police.example" in page.locator(".notice").first.inner_text()
+    assert "FORWARDED" in page.locator("#tip-heading").inner_text().upper()
+
+    [received] = smtp_server.messages
+    message = received.message
+    assert message["To"] == "identify@antwerp.police.example"
+    assert tip.reference in message["Subject"]
+    body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "my cousin Rosa had it done in 1990" in body
+    assert "Marie Claes" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "rosa-1990.jpg"
