@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, flash
+from flask import flash
 from flask.typing import ResponseReturnValue
 
 from portal.crypto import get_cipher
-from portal.extensions import db
 from portal.media import get_media_store
 from portal.models import ForwardState, TipForward
 from portal.models.base import as_utc
 from portal.moderation import blueprint
-from portal.moderation.views import after_action, back_query, current_staff, refused, tip_or_404
+from portal.moderation.views import (
+    after_action,
+    back_query,
+    current_staff,
+    refused,
+    row_of_tip,
+    tip_or_404,
+)
 from portal.services import forwarding
 from portal.services.moderation import ModerationError
 
@@ -44,9 +50,7 @@ def forward(tip_id: int) -> ResponseReturnValue:
 @blueprint.post("/tips/<int:tip_id>/forwards/<int:forward_id>/retry")
 def retry_forward(tip_id: int, forward_id: int) -> ResponseReturnValue:
     found = tip_or_404(tip_id)
-    item = db.session.get(TipForward, forward_id)
-    if item is None or item.tip_id != found.id:
-        abort(404)
+    item = row_of_tip(TipForward, forward_id, found)
     back = back_query()
     try:
         result = forwarding.retry_forward(get_cipher(), get_media_store(), current_staff(), item)

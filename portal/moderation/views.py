@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
@@ -12,12 +13,14 @@ from werkzeug.http import dump_options_header
 from portal.crypto import get_cipher
 from portal.extensions import db
 from portal.media import MediaError, get_media_store
-from portal.models import Tip, TipAttachment, TipPriority, TipStatus, User
+from portal.models import Tip, TipAttachment, TipForward, TipPriority, TipStatus, User
 from portal.moderation import blueprint
 from portal.security import parse_id
 from portal.services import moderation
 from portal.services import tips as tip_service
 from portal.services.moderation import ModerationError, QueueFilter
+
+RowOfTip = TypeVar("RowOfTip", TipAttachment, TipForward)
 
 # The queue filter travels with the moderator from the queue to a tip and back in this field.
 BACK_FIELD = "back"
@@ -36,6 +39,14 @@ def tip_or_404(tip_id: int) -> Tip:
         # Another agency's tip is answered like a tip that does not exist.
         abort(404)
     return tip
+
+
+def row_of_tip(model: type[RowOfTip], row_id: int, tip: Tip) -> RowOfTip:
+    """The row of `model` with this id if it belongs to `tip`; 404 otherwise."""
+    row = db.session.get(model, row_id)
+    if row is None or row.tip_id != tip.id:
+        abort(404)
+    return row
 
 
 def _filters_from(query: str) -> QueueFilter:
@@ -277,9 +288,7 @@ def release(tip_id: int) -> ResponseReturnValue:
 @blueprint.get("/tips/<int:tip_id>/attachments/<int:attachment_id>")
 def attachment(tip_id: int, attachment_id: int) -> ResponseReturnValue:
     found = tip_or_404(tip_id)
-    item = db.session.get(TipAttachment, attachment_id)
-    if item is None or item.tip_id != found.id:
-        abort(404)
+    item = row_of_tip(TipAttachment, attachment_id, found)
     cipher = get_cipher()
     try:
         data = tip_service.read_attachment(cipher, get_media_store(), item)
