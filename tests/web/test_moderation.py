@@ -119,7 +119,7 @@ def test_the_queue_shows_case_age_attachments_and_flags(app: Flask, moderator: S
         created_at=datetime.now(UTC) - timedelta(hours=3),
     )
     html = signed_in(app, moderator).get("/moderation/").get_data(as_text=True)
-    assert tip.case.public_id in html
+    assert tip.case.record_id in html
     assert "3 hours" in html
     assert "1 file" in html
     assert "Contact, may be called" in html
