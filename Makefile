@@ -30,13 +30,16 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(FLASK) db upgrade
 
-## demo: load the demo dataset (idempotent)
+## demo: load the demo dataset, and demo tips when there are none yet (idempotent)
 demo: migrate
 	$(FLASK) demo load
+	$(FLASK) demo tips --if-empty
 
-## run: upgrade the schema, load demo data on first run, serve with gunicorn on http://$(HOST):$(PORT)
+## run: upgrade the schema, load demo data and staff on first run, serve with gunicorn on http://$(HOST):$(PORT)
 run: migrate
 	$(FLASK) demo load --if-empty
+	$(FLASK) demo tips --if-empty
+	$(FLASK) demo staff --if-missing
 	$(FLASK) search sync
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - --access-logformat '%(t)s "%(r)s" %(s)s %(b)s %(M)sms' app:app
 

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from portal.extensions import db
-from portal.models import Case
+from portal.models import Case, Tip
 from portal.models.case import PUBLIC_STATUSES
 from portal.records.importer import ImportFailed, ImportResult, import_file, import_records
 from portal.records.validation import validate_file
@@ -160,6 +160,105 @@ def demo_generate(out: Path, count: int, seed: int) -> None:
 
     written = write_jsonl(generate_records(count, seed=seed), out)
     click.echo(f"wrote {written} records to {out}")
+
+
+def refuse_in_production(what: str) -> None:
+    """Demo data and known sign-ins have no place next to real tips and real staff."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException(f"{what} are not for production")
+
+
+@demo_cli.command("tips")
+@click.option("--count", default=60, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--if-empty", is_flag=True, help="Add tips only when the database has none yet.")
+@click.option("--seed", default=0, show_default=True, type=int)
+def demo_tips(count: int, if_empty: bool, seed: int) -> None:
+    """Send COUNT fictional tips to the published appeals, encrypted like real ones."""
+    from portal.crypto import get_cipher
+    from portal.demo.tips import create_demo_tips, published_cases
+    from portal.media import get_media_store
+    from portal.services.tips import TipNotStored
+
+    refuse_in_production("demo tips")
+    with schema_required():
+        has_tips = db.session.scalar(select(func.count()).select_from(Tip))
+        if if_empty and has_tips:
+            click.echo("demo: the database already has tips; nothing added")
+            return
+        cases = published_cases()
+        if not cases:
+            raise click.ClickException(
+                "there are no published appeals to send tips to: run `flask --app app demo load`"
+            )
+        try:
+            result = create_demo_tips(
+                get_cipher(), get_media_store(), cases, count=count, seed=seed
+            )
+        except TipNotStored:
+            raise click.ClickException("a demo tip could not be stored (see the log)") from None
+    click.echo(f"demo: {result.tips} tips on {result.appeals} appeals")
+
+
+DEMO_ADMIN = "admin@recognise.example"
+DEMO_MODERATOR = "moderator@recognise.example"
+DEMO_AGENCY_MODERATOR = "antwerp@recognise.example"
+
+
+@demo_cli.command("staff")
+@click.option("--if-missing", is_flag=True, help="Skip the demo accounts that exist already.")
+def demo_staff(if_missing: bool) -> None:
+    """Create demo staff accounts and print their passwords and TOTP secrets (development)."""
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    from portal.crypto import get_cipher
+    from portal.demo.tips import agency_moderator_code
+    from portal.models import Role, User
+    from portal.services import accounts
+
+    refuse_in_production("demo staff accounts")
+    emails = (DEMO_ADMIN, DEMO_MODERATOR, DEMO_AGENCY_MODERATOR)
+    with schema_required():
+        existing = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+        if existing and not if_missing:
+            raise click.ClickException(
+                f"{', '.join(sorted(existing))} already exist: use --if-missing to skip them"
+            )
+        wanted: list[tuple[str, Role, str | None]] = [
+            (DEMO_ADMIN, Role.ADMIN, None),
+            (DEMO_MODERATOR, Role.MODERATOR, None),
+        ]
+        if DEMO_AGENCY_MODERATOR not in existing:
+            agency_code = agency_moderator_code()
+            if agency_code is None:
+                raise click.ClickException(
+                    "there is no agency for the agency moderator yet: run "
+                    "`flask --app app demo load` first"
+                )
+            wanted.append((DEMO_AGENCY_MODERATOR, Role.MODERATOR, agency_code))
+        created = 0
+        for email, role, agency_code in wanted:
+            if email in existing:
+                continue
+            password = secrets.token_urlsafe(12)
+            try:
+                account = accounts.create_user(get_cipher(), email, password, role, agency_code)
+            except accounts.AccountError as exc:
+                raise click.ClickException(str(exc)) from None
+            secret = parse_qs(urlsplit(account.provisioning_uri).query)["secret"][0]
+            scope = f"agency {agency_code}" if agency_code else "all agencies"
+            if not created:
+                click.echo("demo staff sign-ins (development only; shown this once):")
+            click.echo(f"  {email} ({role.value}, {scope})")
+            click.echo(f"    password:    {password}")
+            click.echo(f"    TOTP secret: {secret}")
+            click.echo(f"    otpauth URI: {account.provisioning_uri}")
+            created += 1
+    if created:
+        click.echo(
+            "Add each TOTP secret to an authenticator app, or compute a current code with: "
+            '''python -c "import pyotp; print(pyotp.TOTP('SECRET').now())"'''
+        )
 
 
 @search_cli.command("reindex")
