@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import blueprint as auth
     from portal.moderation import blueprint as moderation
     from portal.public.views import blueprint as public
+    from portal.publishing import blueprint as publishing
     from portal.tips.views import blueprint as tips
 
     app.register_blueprint(public)
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tips)
     app.register_blueprint(auth)
     app.register_blueprint(moderation)
+    app.register_blueprint(publishing)
     app.register_blueprint(admin)
 
 

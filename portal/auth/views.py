@@ -50,7 +50,7 @@ def landing_url(user: User) -> str:
         return url_for("admin.users")
     if user.role is Role.MODERATOR:
         return url_for("moderation.queue")
-    return url_for("auth.account")
+    return url_for("publishing.cases")
 
 
 def _render(template: str, status: int = 200, **context: Any) -> Response:

@@ -54,7 +54,8 @@ class Route:
     """How to call a staff endpoint, and the outcome for each persona, in the order of PERSONAS.
 
     `path` may name {tip} (a tip on the moderator's agency's case), {attachment} (its photo),
-    {user} (the moderator's account) and {agency} (the moderator's agency).
+    {user} (the moderator's account), {agency} (the moderator's agency) and {case} (the
+    public id of the tip's case, which the publisher's agency owns).
     """
 
     path: str
@@ -68,6 +69,10 @@ OWN_AGENCY_TIP = (LOGIN, OK, FORBIDDEN, OK, NOT_FOUND)
 OWN_AGENCY_TIP_POST = (LOGIN, REACHED, FORBIDDEN, REACHED, NOT_FOUND)
 MODERATORS_POST = (LOGIN, REACHED, FORBIDDEN, REACHED, REACHED)
 ADMINS_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN)
+PUBLISHERS_ONLY = (LOGIN, FORBIDDEN, OK, OK, FORBIDDEN)
+# A case of the publisher's agency (the same agency as the moderator's tip).
+OWN_AGENCY_CASE = (LOGIN, FORBIDDEN, OK, OK, FORBIDDEN)
+OWN_AGENCY_CASE_POST = (LOGIN, FORBIDDEN, REACHED, REACHED, FORBIDDEN)
 
 ACCESS: dict[str, Route] = {
     "moderation.queue": Route("/moderation/", MODERATORS_ONLY),
@@ -102,6 +107,11 @@ ACCESS: dict[str, Route] = {
     ),
     "moderation.dashboard": Route("/moderation/dashboard", MODERATORS_ONLY),
     "moderation.export": Route("/moderation/export", MODERATORS_POST, "POST"),
+    "publishing.cases": Route("/publishing/", PUBLISHERS_ONLY),
+    "publishing.case": Route("/publishing/cases/{case}", OWN_AGENCY_CASE),
+    "publishing.identify": Route("/publishing/cases/{case}/identified", OWN_AGENCY_CASE),
+    "publishing.publish": Route("/publishing/cases/{case}/publish", OWN_AGENCY_CASE_POST, "POST"),
+    "publishing.withdraw": Route("/publishing/cases/{case}/withdraw", OWN_AGENCY_CASE_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),
     "admin.user_new": Route("/admin/users/new", ADMINS_ONLY),
     "admin.user_edit": Route("/admin/users/{user}", ADMINS_ONLY),
@@ -130,6 +140,7 @@ class World:
     attachment: int
     user: int
     agency: int
+    case: str
 
 
 @pytest.fixture
@@ -150,13 +161,20 @@ def world(app: Flask, sample_cases: Path) -> Iterator[World]:
         clients[persona] = client
     moderator = db.session.get(User, staff["moderator"].user_id)
     assert moderator is not None and moderator.agency_id is not None
-    yield World(clients, tip.id, tip.attachments[0].id, moderator.id, moderator.agency_id)
+    yield World(
+        clients,
+        tip.id,
+        tip.attachments[0].id,
+        moderator.id,
+        moderator.agency_id,
+        tip.case.public_id,
+    )
 
 
 def test_staff_paths_are_the_routes_of_their_endpoints(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     for endpoint, route in ACCESS.items():
-        path = route.path.format(tip=1, attachment=1, user=1, agency=1)
+        path = route.path.format(tip=1, attachment=1, user=1, agency=1, case="abc")
         assert adapter.match(path, method=route.method)[0] == endpoint
 
 
@@ -168,7 +186,11 @@ def _token(client: FlaskClient, persona: str) -> str:
 def test_each_staff_route_obeys_the_access_table(world: World) -> None:
     for endpoint, route in ACCESS.items():
         path = route.path.format(
-            tip=world.tip, attachment=world.attachment, user=world.user, agency=world.agency
+            tip=world.tip,
+            attachment=world.attachment,
+            user=world.user,
+            agency=world.agency,
+            case=world.case,
         )
         for persona, outcome in zip(PERSONAS, route.outcomes, strict=True):
             client = world.clients[persona]

@@ -1,0 +1,138 @@
+"""The agency's appeals and the workflow of one appeal: publish, withdraw, identify."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.models import Case, CaseStatus, User
+from portal.publishing import blueprint
+from portal.security import parse_id
+from portal.services import publishing
+from portal.services.publishing import Identification, PublishingError
+
+HISTORY_LABELS = {
+    "case.publish": "Published",
+    "case.withdraw": "Withdrawn",
+    "case.identify": "Marked identified",
+}
+
+
+def current_publisher() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def case_or_404(public_id: str) -> Case:
+    found = publishing.managed_case(current_publisher(), public_id)
+    if found is None:
+        # Another agency's case is answered like a case that does not exist.
+        abort(404)
+    return found
+
+
+@blueprint.get("/")
+def cases() -> ResponseReturnValue:
+    status = request.args.get("status", "")
+    text = request.args.get("q", "")
+    listing = publishing.list_cases(
+        current_publisher(), status=status, text=text, page=parse_id(request.args.get("page")) or 1
+    )
+    return render_template(
+        "publishing/cases.html",
+        listing=listing,
+        status=status if status in listing.counts else "",
+        text=text[:100],
+        labels=publishing.STATUS_LABELS,
+    )
+
+
+def _render_case(case: Case, status: int = 200) -> Response:
+    return make_response(
+        render_template(
+            "publishing/case.html",
+            case=case,
+            labels=publishing.STATUS_LABELS,
+            allowed=publishing.TRANSITIONS[case.status],
+            history=publishing.history(case),
+            history_labels=HISTORY_LABELS,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/cases/<public_id>")
+def case(public_id: str) -> ResponseReturnValue:
+    return _render_case(case_or_404(public_id))
+
+
+@blueprint.post("/cases/<public_id>/publish")
+def publish(public_id: str) -> ResponseReturnValue:
+    found = case_or_404(public_id)
+    try:
+        publishing.publish(current_publisher(), found)
+    except PublishingError as exc:
+        flash(str(exc), "error")
+        return _render_case(found, 400)
+    flash(f"{found.record_id} is published: the public can see it and send tips.", "success")
+    return redirect(url_for("publishing.case", public_id=found.public_id))
+
+
+@blueprint.post("/cases/<public_id>/withdraw")
+def withdraw(public_id: str) -> ResponseReturnValue:
+    found = case_or_404(public_id)
+    try:
+        publishing.withdraw(current_publisher(), found)
+    except PublishingError as exc:
+        flash(str(exc), "error")
+        return _render_case(found, 400)
+    flash(
+        f"{found.record_id} is withdrawn: it is no longer public. Its tips stay in the queue.",
+        "success",
+    )
+    return redirect(url_for("publishing.case", public_id=found.public_id))
+
+
+@blueprint.route("/cases/<public_id>/identified", methods=["GET", "POST"])
+def identify(public_id: str) -> ResponseReturnValue:
+    found = case_or_404(public_id)
+    if request.method == "GET":
+        form = Identification(name=found.name or "")
+        return _render_identify(found, form, {})
+    form = Identification(
+        name=request.form.get("name", ""),
+        day=request.form.get("identified-day", ""),
+        month=request.form.get("identified-month", ""),
+        year=request.form.get("identified-year", ""),
+        statement=request.form.get("statement", ""),
+        family_agreed=request.form.get("family_agreed") == "yes",
+    )
+    try:
+        errors = publishing.identify(current_publisher(), found, form, datetime.now(UTC).date())
+    except PublishingError as exc:
+        flash(str(exc), "error")
+        return _render_case(found, 400)
+    if errors:
+        return _render_identify(found, form, errors, 400)
+    flash(
+        f"{found.record_id} is marked identified. The appeal now shows the statement and takes "
+        "no more tips; the tips already sent stay in the queue.",
+        "success",
+    )
+    return redirect(url_for("publishing.case", public_id=found.public_id))
+
+
+def _render_identify(
+    case: Case, form: Identification, errors: dict[str, str], status: int = 200
+) -> Response:
+    if CaseStatus.IDENTIFIED not in publishing.TRANSITIONS[case.status]:
+        flash(
+            f"Only a published appeal can be marked identified; {case.record_id} is not.", "error"
+        )
+        return _render_case(case, 400)
+    return make_response(
+        render_template("publishing/identify.html", case=case, form=form, errors=errors), status
+    )
