@@ -18,6 +18,7 @@ from portal.models.case import (
     MarkType,
     Sex,
 )
+from portal.models.revision import CaseRevision, RevisionState
 from portal.models.sync import Counter
 from portal.models.tip import (
     AttachmentState,
@@ -44,6 +45,7 @@ __all__ = [
     "CaseImage",
     "CaseKind",
     "CaseRestricted",
+    "CaseRevision",
     "CaseStatus",
     "CaseTranslation",
     "ClothingItem",
@@ -55,6 +57,7 @@ __all__ = [
     "Mark",
     "MarkType",
     "Relationship",
+    "RevisionState",
     "Role",
     "Sex",
     "ThreadAuthor",

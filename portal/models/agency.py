@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Base
@@ -22,6 +22,8 @@ class Agency(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
     tip_email: Mapped[str | None] = mapped_column(String(254))
+    # Four eyes: a change goes live only after a second publisher of the agency approves it.
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
 
     cases: Mapped[list[Case]] = relationship(back_populates="agency")
 
