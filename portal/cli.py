@@ -21,7 +21,7 @@ from portal.models.case import PUBLIC_STATUSES
 from portal.records.importer import ImportFailed, ImportResult, import_file, import_records
 from portal.records.validation import validate_file
 
-records_cli = AppGroup("records", help="Validate and import appeal records files.")
+records_cli = AppGroup("records", help="Validate, import and export appeal records files.")
 demo_cli = AppGroup("demo", help="Demo and synthetic data.")
 search_cli = AppGroup("search", help="The search index of this host.")
 tips_cli = AppGroup("tips", help="Tip attachments, forwards and encryption keys.")
@@ -124,6 +124,34 @@ def _import_one(path: Path, images_dir: Path | None) -> ImportResult:
             return import_records(validated.records, base, progress=advance)
     except ImportFailed as exc:
         raise click.ClickException(f"{path}: {exc}; nothing was changed") from None
+
+
+@records_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--agency", "agency_code", metavar="CODE", help="Only this agency's cases.")
+def export_command(path: Path, agency_code: str | None) -> None:
+    """Write every case (all statuses, restricted data included) as records to PATH.
+
+    Images are written beside PATH; importing PATH again changes nothing.
+    """
+    from portal.media import MediaError
+    from portal.records.exporter import UnknownAgency, export_records, select_case_ids
+
+    with schema_required():
+        try:
+            total = len(select_case_ids(agency_code=agency_code))
+            # The command line is trusted (it can read the database anyway): a full backup.
+            with progress(f"exporting {path.name}", max(total, 1)) as advance:
+                result = export_records(
+                    path, agency_code=agency_code, include_restricted=True, progress=advance
+                )
+        except UnknownAgency as exc:
+            raise click.ClickException(str(exc)) from None
+        except MediaError as exc:
+            raise click.ClickException(f"media storage failed: {exc}; {path} not written") from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {path}: {exc}") from None
+    click.echo(f"exported {result.records} records, {result.images} images to {path}")
 
 
 @demo_cli.command("load")

@@ -88,6 +88,8 @@ class _Planned:
     record: Record
     content_hash: str
     image_bytes: dict[str, bytes]
+    # sha256 per file; for an image exported by this portal, the digest of the bytes first imported.
+    image_digests: dict[str, str]
     existing: Case | None
 
 
@@ -116,12 +118,15 @@ def import_records(
             result.errors.extend(errors)
             continue
         found = existing.get((record.agency.code, record.record_id))
-        digest = content_hash(record, images)
+        digests = {file: hashlib.sha256(data).hexdigest() for file, data in images.items()}
+        digest = _record_digest(record, digests)
+        if found is not None and found[1] != digest and _recognise_exported(found[0], digests):
+            digest = _record_digest(record, digests)
         if found is not None and found[1] == digest:
             result.unchanged += 1
             continue
         case = db.session.get(Case, found[0]) if found is not None else None
-        plans.append(_Planned(label, record, digest, images, case))
+        plans.append(_Planned(label, record, digest, images, digests, case))
     if result.errors:
         return result
 
@@ -188,13 +193,49 @@ def _forget(store: media.MediaStore, prefixes: Iterable[str]) -> None:
 
 def content_hash(record: Record, images: dict[str, bytes]) -> str:
     """A digest of everything a record says, including the bytes of its images."""
-    payload = {
-        "record": record.model_dump(mode="json"),
-        "images": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(images.items())},
-    }
+    return _record_digest(
+        record, {name: hashlib.sha256(data).hexdigest() for name, data in images.items()}
+    )
+
+
+def _record_digest(record: Record, image_digests: dict[str, str]) -> str:
+    payload = {"record": record.model_dump(mode="json"), "images": image_digests}
     return hashlib.sha256(
         json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
+
+
+def _recognise_exported(case_id: int, digests: dict[str, str]) -> bool:
+    """Treat images exported by this portal as the bytes they were first imported from.
+
+    Only the cleaned re-encoding of an image is stored, so `records export` writes those bytes
+    and they never hash like the file first imported. An image whose bytes are exactly the
+    stored original of the same file of the same case is that image: `digests` gets the
+    digest of its first import, so an export re-imports as unchanged and keeps its images.
+    Read only when a record's hash differs, so a plain re-import costs nothing extra.
+    """
+    rows = db.session.execute(
+        select(
+            CaseImage.source_name,
+            CaseImage.source_sha256,
+            CaseImage.media_prefix,
+            CaseImage.extension,
+        ).where(CaseImage.case_id == case_id)
+    ).all()
+    store = media.get_media_store()
+    recognised = False
+    for name, source_sha256, prefix, extension in rows:
+        if name not in digests or digests[name] == source_sha256:
+            continue
+        try:
+            stored = store.get(media.original_key(prefix, extension))
+        except media.MediaError:
+            # Unreadable now: the image counts as changed and is stored afresh, which is safe.
+            continue
+        if hashlib.sha256(stored).hexdigest() == digests[name]:
+            digests[name] = source_sha256
+            recognised = True
+    return recognised
 
 
 def _existing_cases(records: list[tuple[str, Record]]) -> dict[tuple[str, str], tuple[int, str]]:
@@ -285,11 +326,10 @@ def _reusable_images(plan: _Planned) -> dict[str, CaseImage]:
     """Images of the existing case whose bytes are unchanged: kept, not stored again."""
     if plan.existing is None:
         return {}
-    digests = {file: hashlib.sha256(data).hexdigest() for file, data in plan.image_bytes.items()}
     return {
         image.source_name: image
         for image in plan.existing.images
-        if digests.get(image.source_name) == image.source_sha256
+        if plan.image_digests.get(image.source_name) == image.source_sha256
     }
 
 
