@@ -136,3 +136,30 @@ def _render_identify(
     return make_response(
         render_template("publishing/identify.html", case=case, form=form, errors=errors), status
     )
+
+
+def _zip_download(data: bytes, name: str) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@blueprint.get("/cases/<public_id>/export")
+def export_case(public_id: str) -> ResponseReturnValue:
+    found = case_or_404(public_id)
+    data, _ = publishing.export_cases(current_publisher(), [found])
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in found.record_id)
+    return _zip_download(data, f"{safe}-{stamp}.zip")
+
+
+@blueprint.get("/export")
+def export_all() -> ResponseReturnValue:
+    user = current_publisher()
+    data, _ = publishing.export_cases(user, publishing.all_managed_cases(user))
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    scope = (
+        user.agency.code if user.agency is not None and user.role.value == "publisher" else "all"
+    )
+    return _zip_download(data, f"records-{scope}-{stamp}.zip")

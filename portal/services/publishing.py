@@ -228,3 +228,29 @@ def identify(user: User, case: Case, form: Identification, today: date) -> dict[
     identified_on = case.identified_date.isoformat()
     _change(user, case, CaseStatus.IDENTIFIED, {"identified_date": identified_on})
     return {}
+
+
+def may_see_restricted(user: User, case: Case) -> bool:
+    """Restricted fields leave the portal only for the owning agency's publishers."""
+    return user.role is Role.PUBLISHER and user.agency_id == case.agency_id
+
+
+def export_cases(user: User, cases: list[Case]) -> tuple[bytes, bool]:
+    """A ZIP of the cases as records, and whether restricted fields are in it (audited)."""
+    from portal.records.exporter import export_zip
+
+    include_restricted = bool(cases) and all(may_see_restricted(user, case) for case in cases)
+    data = export_zip(cases, include_restricted=include_restricted)
+    audit(
+        "records.export",
+        actor=user,
+        target_type="case" if len(cases) == 1 else None,
+        target_id=cases[0].id if len(cases) == 1 else None,
+        details={"cases": len(cases), "restricted": include_restricted},
+    )
+    db.session.commit()
+    return data, include_restricted
+
+
+def all_managed_cases(user: User) -> list[Case]:
+    return list(db.session.scalars(select(Case).where(case_scope(user)).order_by(Case.record_id)))

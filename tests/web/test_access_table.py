@@ -110,6 +110,8 @@ ACCESS: dict[str, Route] = {
     "publishing.cases": Route("/publishing/", PUBLISHERS_ONLY),
     "publishing.case": Route("/publishing/cases/{case}", OWN_AGENCY_CASE),
     "publishing.identify": Route("/publishing/cases/{case}/identified", OWN_AGENCY_CASE),
+    "publishing.export_case": Route("/publishing/cases/{case}/export", OWN_AGENCY_CASE),
+    "publishing.export_all": Route("/publishing/export", PUBLISHERS_ONLY),
     "publishing.publish": Route("/publishing/cases/{case}/publish", OWN_AGENCY_CASE_POST, "POST"),
     "publishing.withdraw": Route("/publishing/cases/{case}/withdraw", OWN_AGENCY_CASE_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),

@@ -209,3 +209,44 @@ def test_marking_identified_publishes_the_statement_and_closes_the_tip_form(
     assert post(client, f"/publishing/cases/{PUBLISHED}/withdraw").status_code == 400  # type: ignore[attr-defined]
     history = client.get(f"/publishing/cases/{PUBLISHED}").get_data(as_text=True)
     assert "Marked identified" in history and "pub@example.org" in history
+
+
+def test_a_publisher_downloads_records_that_import_back_unchanged(
+    client: FlaskClient, app: Flask, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    from portal.records.importer import import_file
+
+    response = client.get(f"/publishing/cases/{PUBLISHED}/export")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Cache-Control"] == "no-store"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    records = archive.read("records.jsonl").decode()
+    assert "UK-2015-0311" in records and "RESTRICTED-SENTINEL-004" in records
+    everything = client.get("/publishing/export")
+    folder = tmp_path / "export"
+    zipfile.ZipFile(io.BytesIO(everything.data)).extractall(folder)
+    text = (folder / "records.jsonl").read_text()
+    assert text.count("\n") == 4 and "BE-1992-0603" not in text
+    result = import_file(folder / "records.jsonl")
+    assert (result.imported, result.updated, result.unchanged) == (0, 0, 4)
+    details = [
+        e.details for e in db.session.scalars(select(AuditEvent)) if e.action == "records.export"
+    ]
+    assert details == [{"cases": 1, "restricted": True}, {"cases": 4, "restricted": True}]
+
+
+def test_an_admins_download_leaves_police_only_fields_out(app: Flask, sample_cases: Path) -> None:
+    import io
+    import zipfile
+
+    admin = make_staff("admin@example.org", Role.ADMIN)
+    client = app.test_client()
+    sign_in(client, admin)
+    data = client.get("/publishing/export").data
+    text = zipfile.ZipFile(io.BytesIO(data)).read("records.jsonl").decode()
+    assert text.count("\n") == 18
+    assert "RESTRICTED-SENTINEL" not in text and '"restricted"' not in text
