@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from markupsafe import Markup, escape
 
 from portal.models.base import as_utc
@@ -164,6 +164,12 @@ def case_url(case: PublicCase) -> str:
 
 def image_url(image: PublicImage, width: int | None = None) -> str:
     chosen = width if width in image.widths else image.largest_width
+    preview_of = g.get("preview_case") if has_request_context() else None
+    if preview_of:
+        # A publisher's preview: images not yet published are served from the staff area.
+        return url_for(
+            "publishing.preview_media", public_id=preview_of, token=image.token, width=chosen
+        )
     return fast_url("public.media", token=image.token, variant=f"w{chosen}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,10 +15,23 @@ from portal.security import parse_id
 from portal.services import publishing
 from portal.services.publishing import Identification, PublishingError
 
+
+def revisions_open(case: Case) -> object:
+    from portal.services import revisions
+
+    return revisions.open_revision(case)
+
+
 HISTORY_LABELS = {
     "case.publish": "Published",
     "case.withdraw": "Withdrawn",
     "case.identify": "Marked identified",
+    "case.revision": "Saved a revision",
+    "case.update": "Published changes",
+    "case.submit": "Sent for approval",
+    "case.approve": "Approved",
+    "case.send_back": "Sent back for changes",
+    "records.export": "Downloaded as a records file",
 }
 
 
@@ -47,7 +61,14 @@ def cases() -> ResponseReturnValue:
         status=status if status in listing.counts else "",
         text=text[:100],
         labels=publishing.STATUS_LABELS,
+        awaiting=_awaiting(),
     )
+
+
+def _awaiting() -> list[Any]:
+    from portal.services import revisions
+
+    return list(revisions.awaiting_approval(current_publisher()))
 
 
 def _render_case(case: Case, status: int = 200) -> Response:
@@ -58,6 +79,7 @@ def _render_case(case: Case, status: int = 200) -> Response:
             labels=publishing.STATUS_LABELS,
             allowed=publishing.TRANSITIONS[case.status],
             history=publishing.history(case),
+            pending=revisions_open(case),
             history_labels=HISTORY_LABELS,
         ),
         status,
@@ -72,12 +94,25 @@ def case(public_id: str) -> ResponseReturnValue:
 @blueprint.post("/cases/<public_id>/publish")
 def publish(public_id: str) -> ResponseReturnValue:
     found = case_or_404(public_id)
+    from portal.services import revisions
+
     try:
-        publishing.publish(current_publisher(), found)
-    except PublishingError as exc:
+        if found.status is CaseStatus.DRAFT:
+            # A first publication goes through its revision: four eyes apply to it.
+            outcome = revisions.publish_case(current_publisher(), found)
+        else:
+            publishing.publish(current_publisher(), found)
+            outcome = "published"
+    except (PublishingError, revisions.RevisionError) as exc:
         flash(str(exc), "error")
         return _render_case(found, 400)
-    flash(f"{found.record_id} is published: the public can see it and send tips.", "success")
+    if outcome == "awaiting_approval":
+        flash(
+            f"{found.record_id} is waiting for another publisher of your agency to approve it.",
+            "success",
+        )
+    else:
+        flash(f"{found.record_id} is published: the public can see it and send tips.", "success")
     return redirect(url_for("publishing.case", public_id=found.public_id))
 
 

@@ -360,7 +360,37 @@ def _apply_record(
     index: int,
 ) -> list[str]:
     """Make `case` say what the record says; return media prefixes no longer used."""
-    record = plan.record
+    if case.id is not None:
+        clear_children(case)
+    images, released = _apply_images(case, plan, processed, stored, index)
+    apply_fields(case, plan.record, agency, images, plan.content_hash)
+    return released
+
+
+def clear_children(case: Case) -> None:
+    """Empty a saved case's child rows before `apply_fields` writes their replacements.
+
+    In two steps: rows with unique keys (a translation per language) must be deleted before
+    their replacements are inserted.
+    """
+    case.marks, case.clothing, case.jewellery, case.belongings, case.translations = (
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
+    db.session.flush()
+
+
+def apply_fields(
+    case: Case, record: Record, agency: Agency, images: dict[str, CaseImage], digest: str
+) -> None:
+    """Set every field and child row of `case` from `record`, given its images by file name.
+
+    The one place a record becomes a case: imports, the browser editor and its preview (on a
+    case that is never saved) all go through here, so a preview shows what publishing makes.
+    """
     status = CaseStatus(record.status)
     now = utcnow()
     if case.id is None or case.status != status:
@@ -394,19 +424,7 @@ def _apply_record(
     case.biometric_dental = record.biometrics.dental
     case.identified_date = date.fromisoformat(record.identified.date) if record.identified else None
     case.identified_statement = record.identified.statement if record.identified else None
-    case.content_hash = plan.content_hash
-
-    if case.id is not None:
-        # Replace children in two steps: rows with unique keys (a translation per language)
-        # must be deleted before their replacements are inserted.
-        case.marks, case.clothing, case.jewellery, case.belongings, case.translations = (
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
-        db.session.flush()
+    case.content_hash = digest
 
     if record.restricted:
         if case.restricted is None:
@@ -416,7 +434,6 @@ def _apply_record(
     else:
         case.restricted = None
 
-    images, released = _apply_images(case, plan, processed, stored, index)
     case.marks = [
         Mark(
             position=position,
@@ -445,7 +462,24 @@ def _apply_record(
         CaseTranslation(lang=lang, **translation.model_dump())
         for lang, translation in sorted(record.translations.items())
     ]
-    return released
+
+
+def image_entries(record: Record) -> list[tuple[str, str, str | None, bool]]:
+    """(file, kind, caption, publish) of every image a record uses, in the order they are kept.
+
+    A mark may name an image the `images` list leaves out: it is kept, and never published.
+    """
+    listed = {image.file for image in record.images}
+    unlisted = [
+        (mark.image, "tattoo" if mark.type == "tattoo" else "object")
+        for mark in record.marks
+        if mark.image and mark.image not in listed
+    ]
+    entries: list[tuple[str, str, str | None, bool]] = [
+        (image.file, image.kind, image.caption, image.publish) for image in record.images
+    ]
+    entries += [(file, kind, None, False) for file, kind in dict(unlisted).items()]
+    return entries
 
 
 def _apply_images(
@@ -456,18 +490,7 @@ def _apply_images(
     index: int,
 ) -> tuple[dict[str, CaseImage], list[str]]:
     reusable = _reusable_images(plan)
-    record = plan.record
-    listed = {image.file: image for image in record.images}
-    # A mark may name an image the `images` list leaves out: it is kept, and never published.
-    unlisted = [
-        (mark.image, "tattoo" if mark.type == "tattoo" else "object")
-        for mark in record.marks
-        if mark.image and mark.image not in listed
-    ]
-    entries: list[tuple[str, str, str | None, bool]] = [
-        (image.file, image.kind, image.caption, image.publish) for image in record.images
-    ]
-    entries += [(file, kind, None, False) for file, kind in dict(unlisted).items()]
+    entries = image_entries(plan.record)
 
     by_file: dict[str, CaseImage] = {}
     new_images: list[CaseImage] = []

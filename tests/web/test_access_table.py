@@ -73,6 +73,7 @@ PUBLISHERS_ONLY = (LOGIN, FORBIDDEN, OK, OK, FORBIDDEN)
 # A case of the publisher's agency (the same agency as the moderator's tip).
 OWN_AGENCY_CASE = (LOGIN, FORBIDDEN, OK, OK, FORBIDDEN)
 OWN_AGENCY_CASE_POST = (LOGIN, FORBIDDEN, REACHED, REACHED, FORBIDDEN)
+OWN_AGENCY_CASE_MISSING = (LOGIN, FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN)
 
 ACCESS: dict[str, Route] = {
     "moderation.queue": Route("/moderation/", MODERATORS_ONLY),
@@ -110,6 +111,22 @@ ACCESS: dict[str, Route] = {
     "publishing.cases": Route("/publishing/", PUBLISHERS_ONLY),
     "publishing.case": Route("/publishing/cases/{case}", OWN_AGENCY_CASE),
     "publishing.identify": Route("/publishing/cases/{case}/identified", OWN_AGENCY_CASE),
+    "publishing.new": Route("/publishing/new", (LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN)),
+    "publishing.edit": Route("/publishing/cases/{case}/edit", OWN_AGENCY_CASE),
+    "publishing.revision_list": Route("/publishing/cases/{case}/revisions", OWN_AGENCY_CASE),
+    # The world's case has no revision 9 and no image "nope": a 404 for those who may look.
+    "publishing.preview": Route(
+        "/publishing/cases/{case}/revisions/9/preview", OWN_AGENCY_CASE_MISSING
+    ),
+    "publishing.publish_revision": Route(
+        "/publishing/cases/{case}/revisions/9/publish", OWN_AGENCY_CASE_MISSING, "POST"
+    ),
+    "publishing.approve": Route(
+        "/publishing/cases/{case}/revisions/9/approve", OWN_AGENCY_CASE_MISSING, "POST"
+    ),
+    "publishing.preview_media": Route(
+        "/publishing/cases/{case}/media/nope/320", OWN_AGENCY_CASE_MISSING
+    ),
     "publishing.export_case": Route("/publishing/cases/{case}/export", OWN_AGENCY_CASE),
     "publishing.export_all": Route("/publishing/export", PUBLISHERS_ONLY),
     "publishing.publish": Route("/publishing/cases/{case}/publish", OWN_AGENCY_CASE_POST, "POST"),
