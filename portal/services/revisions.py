@@ -26,7 +26,6 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.publication import PublicCase, derive_public_case
-from portal.publishing import editor
 from portal.records.exporter import case_to_record
 from portal.records.importer import (
     _record_digest,
@@ -161,6 +160,10 @@ def save(
     A draft case takes the change at once (nobody sees it yet); a public case keeps its public
     text until the revision is published.
     """
+    # Imported here: the editor lives in the publishing blueprint's package, which imports
+    # this service for its views.
+    from portal.publishing import editor
+
     staged, names, upload_errors = _stage(uploads)
     status = case.status.value if case is not None else CaseStatus.DRAFT.value
     identified = None
