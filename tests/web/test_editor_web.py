@@ -248,3 +248,16 @@ def test_an_edited_appeal_exports_and_imports_back_unchanged(
     result = import_file(tmp_path / "records.jsonl")
     assert result.errors == []
     assert (result.imported, result.updated, result.unchanged) == (0, 0, 1)
+
+
+def test_the_editor_refuses_forged_posts_and_other_agencies(
+    client: FlaskClient, app: Flask
+) -> None:
+    values = editor_form(client, f"/publishing/cases/{PUBLISHED}/edit")
+    values.pop("csrf_token")
+    values.update({"action": "save", "title": "Forged"})
+    assert send(client, f"/publishing/cases/{PUBLISHED}/edit", values).status_code == 400  # type: ignore[attr-defined]
+    assert db.session.scalar(select(CaseRevision)) is None
+    dutch = public_id_for("NL-LE-NOORD", "NL-1999-0412")
+    assert client.get(f"/publishing/cases/{dutch}/edit").status_code == 404
+    assert client.get(f"/publishing/cases/{dutch}/revisions").status_code == 404
