@@ -11,4 +11,4 @@ blueprint = Blueprint("publishing", __name__, url_prefix="/publishing")
 require_roles(blueprint, Role.PUBLISHER, Role.ADMIN)
 
 # The view modules add their routes to the blueprint when imported (after it exists).
-from portal.publishing import editing, views  # noqa: E402, F401
+from portal.publishing import editing, imports, views  # noqa: E402, F401

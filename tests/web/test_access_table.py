@@ -74,6 +74,8 @@ PUBLISHERS_ONLY = (LOGIN, FORBIDDEN, OK, OK, FORBIDDEN)
 OWN_AGENCY_CASE = (LOGIN, FORBIDDEN, OK, OK, FORBIDDEN)
 OWN_AGENCY_CASE_POST = (LOGIN, FORBIDDEN, REACHED, REACHED, FORBIDDEN)
 OWN_AGENCY_CASE_MISSING = (LOGIN, FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN)
+# Publishers and admins; an empty POST is answered 400 (no file, or nothing checked yet).
+PUBLISHERS_POST = (LOGIN, FORBIDDEN, REACHED, REACHED, FORBIDDEN)
 
 ACCESS: dict[str, Route] = {
     "moderation.queue": Route("/moderation/", MODERATORS_ONLY),
@@ -131,6 +133,10 @@ ACCESS: dict[str, Route] = {
     "publishing.export_all": Route("/publishing/export", PUBLISHERS_ONLY),
     "publishing.publish": Route("/publishing/cases/{case}/publish", OWN_AGENCY_CASE_POST, "POST"),
     "publishing.withdraw": Route("/publishing/cases/{case}/withdraw", OWN_AGENCY_CASE_POST, "POST"),
+    # The form and the check share a URL: GET shows the form, POST checks the upload.
+    "publishing.import_form": Route("/publishing/import", PUBLISHERS_ONLY),
+    "publishing.import_check": Route("/publishing/import", PUBLISHERS_POST, "POST"),
+    "publishing.import_confirm": Route("/publishing/import/confirm", PUBLISHERS_POST, "POST"),
     "admin.users": Route("/admin/", ADMINS_ONLY),
     "admin.user_new": Route("/admin/users/new", ADMINS_ONLY),
     "admin.user_edit": Route("/admin/users/{user}", ADMINS_ONLY),

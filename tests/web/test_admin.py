@@ -129,7 +129,7 @@ def expect_error(response: TestResponse, field: str, message: str) -> str:
     [
         ("moderator", "BE-A", "/moderation/"),
         ("moderator", "", "/moderation/"),
-        ("publisher", "NL-B", "/auth/account"),
+        ("publisher", "NL-B", "/publishing/"),
         ("admin", "", "/admin/"),
     ],
 )
