@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
 from portal.records.importer import import_file
+from tests.staffkit import Staff
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 # Flags for a closed network: no background calls home, no sandbox as root in CI.
@@ -61,3 +65,16 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def staff_sign_in(page: Any, live_server: str, staff: Staff, start: str, landing: str) -> None:
+    """Sign in through the real pages (password, then a current TOTP code)."""
+    page.goto(f"{live_server}{start}")
+    page.wait_for_url(re.compile(r"/auth/login"))
+    page.get_by_label("Email address").fill(staff.email)
+    page.get_by_label("Password").fill(staff.password)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(staff.secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(landing) + "$"))

@@ -7,13 +7,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pyotp
 import pytest
 
 from portal.config import Settings
 from portal.extensions import db
 from portal.models import Role, Tip, TipStatus
 from portal.services.tips import Contact, Upload
+from tests.browser.conftest import staff_sign_in
 from tests.mailkit import MailServer
 from tests.modkit import add_tip, photo_jpeg
 from tests.staffkit import Staff, make_staff
@@ -30,16 +30,8 @@ def settings(settings: Settings, smtp_server: MailServer) -> Settings:
 
 
 def sign_in(page: Any, live_server: str, staff: Staff) -> None:
-    page.goto(f"{live_server}/moderation/")
     # Not signed in: the staff page sends the moderator to sign in, and back afterwards.
-    page.wait_for_url(re.compile(r"/auth/login\?next="))
-    page.get_by_label("Email address").fill(staff.email)
-    page.get_by_label("Password").fill(staff.password)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(staff.secret).now())
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/moderation/$"))
+    staff_sign_in(page, live_server, staff, "/moderation/", "/moderation/")
 
 
 def test_moderator_triages_a_surge_with_the_keyboard(page: Any, live_server: str) -> None:

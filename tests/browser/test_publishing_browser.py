@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pyotp
 import pytest
 
 from portal.models import Role
 from portal.records.importer import public_id_for
+from tests.browser.conftest import staff_sign_in
 from tests.conftest import FIXTURES
 from tests.staffkit import Staff, make_staff
 
@@ -21,14 +21,7 @@ PHOTO = FIXTURES / "be-1992-0603-tattoo.jpg"
 
 
 def sign_in(page: Any, live_server: str, staff: Staff) -> None:
-    page.goto(f"{live_server}/auth/login")
-    page.get_by_label("Email address").fill(staff.email)
-    page.get_by_label("Password").fill(staff.password)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(staff.secret).now())
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/publishing/$"))
+    staff_sign_in(page, live_server, staff, "/auth/login", "/publishing/")
 
 
 def test_publisher_creates_publishes_and_identifies_an_appeal(page: Any, live_server: str) -> None:
