@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import ValidationError
 
 from portal.models import Role
@@ -120,6 +120,7 @@ class AgencyForm(FlaskForm):  # type: ignore[misc]
     name = StringField("Name")
     country = StringField("Country")
     tip_email = StringField("Email address for tips")
+    requires_approval = BooleanField("A second publisher approves each publication")
 
     def details(self) -> agencies.AgencyDetails:
         return agencies.details(
@@ -127,6 +128,7 @@ class AgencyForm(FlaskForm):  # type: ignore[misc]
             self.name.data or "",
             self.country.data or "",
             self.tip_email.data,
+            bool(self.requires_approval.data),
         )
 
     def validate_code(self, field: Any) -> None:

@@ -97,8 +97,8 @@ def publish(public_id: str) -> ResponseReturnValue:
     from portal.services import revisions
 
     try:
-        if found.status is CaseStatus.DRAFT:
-            # A first publication goes through its revision: four eyes apply to it.
+        if found.status is CaseStatus.DRAFT or found.agency.requires_approval:
+            # Going live goes through a revision, so that four eyes apply to it.
             outcome = revisions.publish_case(current_publisher(), found)
         else:
             publishing.publish(current_publisher(), found)

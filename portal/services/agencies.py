@@ -21,7 +21,7 @@ _CODE = re.compile(AGENCY_CODE_PATTERN)
 _EMAIL = re.compile(EMAIL_PATTERN)
 # Used by INTERPOL and European police; ISO reserves it for user assignment (as the records do).
 _EXTRA_COUNTRY_CODES = frozenset({"XK"})
-FIELDS = ("code", "name", "country", "tip_email")
+FIELDS = ("code", "name", "country", "tip_email", "requires_approval")
 
 
 class AgencyError(ValueError):
@@ -40,6 +40,8 @@ class AgencyDetails:
     name: str
     country: str
     tip_email: str | None
+    # Four eyes: a second publisher of the agency approves each publication.
+    requires_approval: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class AgencySummary:
     staff: int
 
 
-def details(code: str, name: str, country: str, tip_email: str | None) -> AgencyDetails:
+def details(
+    code: str, name: str, country: str, tip_email: str | None, requires_approval: bool = False
+) -> AgencyDetails:
     """Tidy typed values: codes in capitals, no surrounding spaces, an empty email is none."""
     email = (tip_email or "").strip()
     return AgencyDetails(
@@ -57,6 +61,7 @@ def details(code: str, name: str, country: str, tip_email: str | None) -> Agency
         name=" ".join(name.split()),
         country=country.strip().upper(),
         tip_email=email or None,
+        requires_approval=requires_approval,
     )
 
 
@@ -106,6 +111,7 @@ def _check(agency_details: AgencyDetails) -> None:
         "name": name_problem(agency_details.name),
         "country": country_problem(agency_details.country),
         "tip_email": tip_email_problem(agency_details.tip_email),
+        "requires_approval": None,
     }
     for field in FIELDS:
         problem = problems[field]

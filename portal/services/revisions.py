@@ -356,8 +356,8 @@ def publish(user: User, case: Case, revision: CaseRevision) -> str:
     """
     if revision.state is not RevisionState.DRAFT or revision.case_id != case.id:
         raise RevisionError("Only the latest saved draft can be published.")
-    if case.status is CaseStatus.WITHDRAWN:
-        raise RevisionError("Publish the appeal again first, then its changes.")
+    if case.status is CaseStatus.IDENTIFIED:
+        raise RevisionError("An identified appeal is final: it cannot change here.")
     if case.agency.requires_approval:
         revision.state = RevisionState.AWAITING_APPROVAL
         revision.submitted_at = utcnow()
@@ -411,14 +411,16 @@ def send_back(user: User, case: Case, revision: CaseRevision) -> None:
 
 def _go_live(user: User, case: Case, revision: CaseRevision) -> None:
     first = case.status is CaseStatus.DRAFT
-    status = CaseStatus.PUBLISHED if first else case.status
+    # A withdrawn appeal whose revision is published is public again.
+    again = case.status is CaseStatus.WITHDRAWN
+    status = CaseStatus.PUBLISHED if first or again else case.status
     previous = case.status
     released = _apply(case, revision, status)
     revision.state = RevisionState.PUBLISHED
     revision.published_at = utcnow()
     revision.published_by_id = user.id
     audit(
-        "case.publish" if first else "case.update",
+        "case.publish" if first or again else "case.update",
         actor=user,
         target_type="case",
         target_id=case.id,
@@ -470,9 +472,9 @@ def staged_image(case: Case, token: str) -> dict[str, Any] | None:
 
 
 def publish_case(user: User, case: Case) -> str:
-    """Publish a draft appeal as it stands (its latest revision, or the imported case)."""
-    if case.status is not CaseStatus.DRAFT:
-        raise RevisionError(f"{case.record_id} is not a draft.")
+    """Publish a draft or withdrawn appeal as it stands (its latest revision, or the case)."""
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.WITHDRAWN):
+        raise RevisionError(f"{case.record_id} is already public.")
     pending = open_revision(case)
     if pending is not None and pending.state is RevisionState.AWAITING_APPROVAL:
         raise RevisionError("This appeal is already waiting for a second publisher's approval.")

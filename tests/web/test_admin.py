@@ -604,3 +604,30 @@ def test_an_agency_code_cannot_take_another_agencys(admin_client: FlaskClient) -
     )
     expect_error(response, "code", "already an agency with the code BE-A")
     assert agency_by_code("NL-B").id == other.id
+
+
+def test_an_admin_turns_four_eyes_on_for_an_agency(app: Flask, sample_cases: Path) -> None:
+    admin = make_staff("four-eyes-admin@example.org", Role.ADMIN)
+    client = app.test_client()
+    sign_in(client, admin)
+    agency = db.session.scalar(select(Agency).where(Agency.code == "BE-FPJ-ANTWERP"))
+    assert agency is not None and not agency.requires_approval
+    page = client.get(f"/admin/agencies/{agency.id}").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(page),
+        "code": agency.code,
+        "name": agency.name,
+        "country": agency.country,
+        "tip_email": agency.tip_email or "",
+        "requires_approval": "y",
+    }
+    assert client.post(f"/admin/agencies/{agency.id}", data=data).status_code == 302
+    db.session.refresh(agency)
+    assert agency.requires_approval
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "agency.update")
+    ).all()[-1]
+    assert event.details == {
+        "from": {"requires_approval": False},
+        "to": {"requires_approval": True},
+    }

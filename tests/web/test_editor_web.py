@@ -261,3 +261,34 @@ def test_the_editor_refuses_forged_posts_and_other_agencies(
     dutch = public_id_for("NL-LE-NOORD", "NL-1999-0412")
     assert client.get(f"/publishing/cases/{dutch}/edit").status_code == 404
     assert client.get(f"/publishing/cases/{dutch}/revisions").status_code == 404
+
+
+def test_four_eyes_also_guard_a_first_publication_and_a_republication(
+    app: Flask, client: FlaskClient
+) -> None:
+    agency = db.session.scalar(select(Agency).where(Agency.code == AGENCY))
+    assert agency is not None
+    agency.requires_approval = True
+    db.session.commit()
+    new_appeal(client)
+    public_id = public_id_for(AGENCY, "BE-2026-0042")
+    page = client.get(f"/publishing/cases/{public_id}").get_data(as_text=True)
+    token = form_values(page, None)["csrf_token"]
+    client.post(f"/publishing/cases/{public_id}/publish", data={"csrf_token": token})
+    case = db.session.scalar(select(Case).where(Case.public_id == public_id))
+    assert case is not None and case.status is CaseStatus.DRAFT
+    second = signed_in(app, make_staff("second@example.org", Role.PUBLISHER, AGENCY))
+    page = second.get(f"/publishing/cases/{public_id}/revisions/1/preview").get_data(as_text=True)
+    second.post(
+        f"/publishing/cases/{public_id}/revisions/1/approve",
+        data={"csrf_token": form_values(page, None)["csrf_token"], "decision": "approve"},
+    )
+    db.session.expire_all()
+    assert case.status is CaseStatus.PUBLISHED
+    # Withdrawn, then published again: that too waits for the second publisher.
+    client.post(f"/publishing/cases/{public_id}/withdraw", data={"csrf_token": token})
+    client.post(f"/publishing/cases/{public_id}/publish", data={"csrf_token": token})
+    db.session.expire_all()
+    assert case.status is CaseStatus.WITHDRAWN
+    pending = db.session.scalar(select(CaseRevision).where(CaseRevision.number == 2))
+    assert pending is not None and pending.state is RevisionState.AWAITING_APPROVAL
