@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -181,6 +183,65 @@ def image_srcset(image: PublicImage) -> Markup:
     )
 
 
+# Kinds never offered to social previews: a face or scene photo may show a body.
+_NOT_SHARED_KINDS = frozenset({"face", "scene"})
+SHARE_IMAGE_WIDTH = 1200
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    """The image a social preview of a case shows: absolute URL, size and text alternative."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
+def share_image(case: PublicCase) -> ShareImage | None:
+    """The case's first published image that may be shown in a social preview, if any."""
+    for image in case.images:
+        if image.kind in _NOT_SHARED_KINDS:
+            continue
+        widths = image.widths or (image.width,)
+        width = min(widths, key=lambda w: (abs(w - SHARE_IMAGE_WIDTH), -w))
+        height = round(image.height * width / image.width) if image.width else image.height
+        return ShareImage(
+            url=external_url("public.media", token=image.token, variant=f"w{width}"),
+            width=width,
+            height=height,
+            alt=image.caption or f"Image of the {image.kind}",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ShareLinks:
+    short_url: str
+    email: str
+    whatsapp: str
+
+
+def share_links(case: PublicCase) -> ShareLinks:
+    """The case's short URL and plain links that share it by email or WhatsApp, no scripts."""
+    short = external_url("public.short", public_id=case.id)
+    text = f"{case.title}. Do you recognise {pronoun(case)}? {short}"
+    subject = f"Do you recognise {pronoun(case)}? {case.title}"
+    return ShareLinks(
+        short_url=short,
+        email=f"mailto:?subject={quote(subject, safe='')}&body={quote(text, safe='')}",
+        whatsapp=f"https://wa.me/?text={quote(text, safe='')}",
+    )
+
+
+def canonical_url() -> str | None:
+    """The absolute URL of the current page without its query, or None outside a route."""
+    if not has_request_context() or request.endpoint is None:
+        return None
+    values: dict[str, Any] = dict(request.view_args or {})
+    return external_url(request.endpoint, **values)
+
+
 @lru_cache(maxsize=4096)
 def number(value: int) -> str:
     return format_decimal(value, locale=LOCALE)
@@ -256,6 +317,10 @@ def register(app: Flask) -> None:
         country_labels=_CountryLabels(),
         REGION_LABELS=REGION_LABELS,
         external_url=external_url,
+        canonical_url=canonical_url,
+        share_image=share_image,
+        share_links=share_links,
+        OG_LOCALE=LOCALE,
         now=lambda: datetime.now(UTC),
         site_name=lambda: current_app.config["PORTAL_SITE_NAME"],
     )

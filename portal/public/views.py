@@ -95,6 +95,16 @@ def case_detail(case_id: str) -> str:
     return render_template("public/case.html", case=case)
 
 
+@blueprint.get("/c/<public_id>", endpoint="short")
+def short(public_id: str) -> ResponseReturnValue:
+    """The short URL a case is shared by: a permanent redirect to its page while it is public."""
+    try:
+        case = cases.get_public_case(public_id)
+    except cases.NotFound:
+        abort(404)
+    return redirect(url_for("public.case_detail", case_id=case.id), code=301)
+
+
 @blueprint.get("/media/<token>/<variant>", endpoint="media")
 def media_file(token: str, variant: str) -> Response:
     """A web-sized derivative of a published image of a public case; anything else is 404."""

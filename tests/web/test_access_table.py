@@ -36,6 +36,7 @@ PUBLIC = {
     "public.robots",
     "public.healthz",
     "public.media",
+    "public.short",
     "api.case_list",
     "api.case_detail",
     "tips.submit_form",
