@@ -22,6 +22,10 @@ class PublicRange:
         return str(self.min) if self.min == self.max else f"{self.min}–{self.max}"
 
 
+# Shown only behind a warning the reader must pass, never on a card.
+SENSITIVE_IMAGE_KINDS = frozenset({"face", "scene"})
+
+
 @dataclass(frozen=True)
 class PublicImage:
     token: str
@@ -34,6 +38,11 @@ class PublicImage:
     @property
     def largest_width(self) -> int:
         return max(self.widths) if self.widths else self.width
+
+    @property
+    def sensitive(self) -> bool:
+        """Faces (usually post-mortem photographs) and scenes may be distressing to see."""
+        return self.kind in SENSITIVE_IMAGE_KINDS
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,6 @@
     if (yes && details) {
       var sync = function () {
         details.classList.toggle("radios__conditional--hidden", !yes.checked);
-        yes.setAttribute("aria-expanded", yes.checked ? "true" : "false");
       };
       Array.prototype.forEach.call(form.querySelectorAll("input[name=contact_ok]"), function (radio) {
         radio.addEventListener("change", sync);
