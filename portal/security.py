@@ -128,3 +128,46 @@ def fresh_session_entry(key: str, max_age: float, now: float) -> dict[str, Any] 
         session.pop(key, None)
         return None
     return entry
+
+
+def _session_used() -> bool:
+    """Whether building this response read or wrote the session.
+
+    Read from the request context itself: Flask 3.1 marks the session accessed whenever the
+    `session` proxy is touched, so asking the proxy would itself count as a use.
+    """
+    from flask.globals import request_ctx
+
+    opened = request_ctx._session  # private, on purpose: see the docstring
+    return opened is not None and bool(opened.accessed or opened.modified)
+
+
+# How long a shared cache (a CDN in front of the portal) may serve a public page unchecked.
+PUBLIC_MAX_AGE = 60
+
+
+def cache_publicly(blueprint: Blueprint, *, skip: Collection[str] = ()) -> None:
+    """Let browsers and CDNs keep this blueprint's pages briefly, and revalidate with ETags.
+
+    Only a plain GET answered 200 whose building never touched the session: a page with a
+    CSRF token or anything personal read the session, so it is never marked public.
+    """
+
+    @blueprint.after_request
+    def _public(response: Response) -> Response:
+        if (
+            request.method not in {"GET", "HEAD"}
+            or response.status_code != 200
+            or request.endpoint in skip
+            or "Cache-Control" in response.headers
+            or _session_used()
+            or response.direct_passthrough
+        ):
+            return response
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_MAX_AGE
+        if response.get_etag() == (None, None):
+            response.add_etag()
+        # A client or CDN holding this version gets 304 and no body.
+        response.make_conditional(request)
+        return response

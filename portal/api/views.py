@@ -8,11 +8,13 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask.wrappers import Response
 
 from portal.publication import PublicCase
+from portal.security import cache_publicly
 from portal.services import cases
 from portal.services import search as search_service
 from portal.urls import external_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+cache_publicly(blueprint)
 
 
 def _summary(case: PublicCase, highlights: list[dict[str, str]]) -> dict[str, Any]:

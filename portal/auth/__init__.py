@@ -56,6 +56,15 @@ def _enforce_timeouts() -> ResponseReturnValue | None:
 
 def init_app(app: Flask) -> None:
     login.init_app(app)
+    # Flask-Login's own context processor loads the user (reading the session) for every
+    # template, which marks every public page "Vary: Cookie" and uncacheable. The proxy is
+    # lazy: only templates that use current_user (staff pages) read the session.
+    from flask_login.utils import _user_context_processor
+
+    processors = app.template_context_processors[None]
+    if _user_context_processor in processors:
+        processors.remove(_user_context_processor)
+    app.context_processor(lambda: {"current_user": current_user})
     login.user_loader(_load_user)
     login.unauthorized_handler(login_redirect)
     # "strong" would end a session whenever the address changes (mobile networks); our own

@@ -20,11 +20,14 @@ from sqlalchemy import text
 
 from portal import media
 from portal.extensions import db
+from portal.security import cache_publicly
 from portal.services import cases
 from portal.services import search as search_service
 from portal.templating import country_name
 
 blueprint = Blueprint("public", __name__)
+# The health check must reach the database every time; media files set their own caching.
+cache_publicly(blueprint, skip={"public.healthz", "public.media"})
 
 
 @blueprint.get("/")
