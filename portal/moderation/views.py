@@ -128,7 +128,6 @@ def _render_tip(
         "priorities": moderation.PRIORITY_LABELS,
         "relation_labels": moderation.RELATION_LABELS,
         "moderators": moderation.moderators_for(user),
-        "merged": moderation.merged_into(tip),
         "go_next": request.cookies.get(NEXT_COOKIE, "1") == "1",
         "errors": errors or {},
         "typed": typed or {},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import (
@@ -142,8 +143,6 @@ def _editor_post(case: Case | None, agency: Agency) -> ResponseReturnValue:
 
 
 def _valid_record_id(value: str) -> bool:
-    import re
-
     return bool(re.fullmatch(RECORD_ID_PATTERN, value))
 
 
