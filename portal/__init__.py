@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from portal import auth, crypto, media, ratelimit, search
+    from portal import auth, crypto, i18n, media, ratelimit, search
     from portal.extensions import csrf, db, migrate
 
     if settings.database_url.startswith("sqlite:///"):
@@ -55,6 +55,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     crypto.init_app(app)
     ratelimit.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

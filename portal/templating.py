@@ -130,9 +130,15 @@ URL_PATTERNS = "portal_url_patterns"
 
 def _url_pattern(endpoint: str, names: tuple[str, ...]) -> tuple[str, ...]:
     """The endpoint's URL in pieces around its arguments, once per app and script root."""
-    patterns: dict[tuple[str, tuple[str, ...], str | None], tuple[str, ...]]
+    patterns: dict[tuple[str, tuple[str, ...], str | None, str | None], tuple[str, ...]]
     patterns = current_app.extensions.setdefault(URL_PATTERNS, {})
-    key = (endpoint, names, request.script_root if has_request_context() else None)
+    # The chosen language travels in page links (portal.i18n), so it is part of the pattern.
+    key = (
+        endpoint,
+        names,
+        request.script_root if has_request_context() else None,
+        g.get("url_language") if has_request_context() else None,
+    )
     pattern = patterns.get(key)
     if pattern is None:
         slots: dict[str, Any] = {name: _SLOT.format(i) for i, name in enumerate(names)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -18,9 +19,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from portal import media
+from portal import i18n, media
 from portal.extensions import db
-from portal.security import cache_publicly
+from portal.security import cache_publicly, is_safe_redirect
 from portal.services import cases
 from portal.services import search as search_service
 from portal.templating import country_name
@@ -134,6 +135,22 @@ def media_file(token: str, variant: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 86400
     return response
+
+
+@blueprint.get("/language/<code>", endpoint="language")
+def choose_language(code: str) -> ResponseReturnValue:
+    """The language switcher: remember the choice, then back to the page, in that language."""
+    if code not in i18n.LANGUAGES:
+        abort(404)
+    target = request.args.get("next", "")
+    if not is_safe_redirect(target):
+        target = url_for("public.index")
+    parts = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != i18n.QUERY_ARG]
+    query.append((i18n.QUERY_ARG, code))
+    response = redirect(urlunsplit(("", "", parts.path, urlencode(query), "")), code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return i18n.remember_language(response, code)
 
 
 @blueprint.get("/feed.atom")

@@ -37,6 +37,7 @@ PUBLIC = {
     "public.healthz",
     "public.media",
     "public.short",
+    "public.language",
     "api.case_list",
     "api.case_detail",
     "tips.submit_form",
