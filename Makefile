@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean
+.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean translations translations-extract translations-update translations-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,24 @@ bench-search: install-test
 ## bench-tips: concurrent tipsters against gunicorn, every receipt checked in the database (TIPSTERS=50 DURATION=30)
 bench-tips: install-test
 	$(BIN)/python scripts/bench_tips.py --tipsters $${TIPSTERS:-50} --seconds $${DURATION:-30}
+
+## translations: extract marked strings into messages.pot, merge them into each language's
+## messages.po (new ones empty, for a translator), and compile the .mo files the portal reads
+translations: translations-extract translations-update translations-compile
+
+LOCALES := portal/translations
+BABEL_KEYWORDS := -k _l -k lazy_gettext
+
+translations-extract: install
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project=Recognise --copyright-holder="Recognise contributors" \
+		-o $(LOCALES)/messages.pot .
+
+translations-update: install
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
+
+translations-compile: install
+	$(BIN)/pybabel compile -d $(LOCALES) --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info

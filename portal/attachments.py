@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from portal.media import ImageRejected, clean_image
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -68,15 +70,21 @@ def sniff(data: bytes) -> str | None:
 def _refuse_polyglots(data: bytes, kind: str) -> None:
     if _MARKUP.search(data):
         raise AttachmentRejected(
-            "This file contains web page code as well as its content, so it cannot be accepted. "
-            "Send a photo or a screenshot instead."
+            _(
+                "This file contains web page code as well as its content, so it cannot be "
+                "accepted. Send a photo or a screenshot instead."
+            )
         )
     if kind != "pdf" and b"%PDF-" in data[:1024]:
-        raise AttachmentRejected("This file is both an image and a PDF, so it cannot be accepted.")
+        raise AttachmentRejected(
+            _("This file is both an image and a PDF, so it cannot be accepted.")
+        )
     if _ZIP_END in data[-65_557:]:
         raise AttachmentRejected(
-            "This file has an archive attached to it, so it cannot be accepted. "
-            "Send the photo or document on its own."
+            _(
+                "This file has an archive attached to it, so it cannot be accepted. "
+                "Send the photo or document on its own."
+            )
         )
 
 
@@ -87,14 +95,19 @@ def clean_attachment(data: bytes) -> CleanAttachment:
     without document information, XMP, scripts, actions, annotations or embedded files.
     """
     if not data:
-        raise AttachmentRejected("The file is empty.")
+        raise AttachmentRejected(_("The file is empty."))
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise AttachmentRejected(
-            f"The file is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
+            _("The file is larger than %(size)s MB.", size=MAX_ATTACHMENT_BYTES // (1024 * 1024))
         )
     kind = sniff(data)
     if kind is None:
-        raise AttachmentRejected(f"This type of file is not accepted. Send {ACCEPTED_TEXT}.")
+        raise AttachmentRejected(
+            _(
+                "This type of file is not accepted. "
+                "Send JPEG, PNG, WebP or HEIC photos, or PDF documents."
+            )
+        )
     _refuse_polyglots(data, kind)
     if kind == "pdf":
         return CleanAttachment(clean_pdf(data), "application/pdf", "pdf", "document")
@@ -257,17 +270,19 @@ def clean_pdf(data: bytes) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PdfReadError, PyPdfError
 
-    damaged = "The PDF is damaged or incomplete. Try saving it again, or send a screenshot."
+    damaged = _("The PDF is damaged or incomplete. Try saving it again, or send a screenshot.")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise AttachmentRejected(
-                "The PDF is protected with a password. Send it without the password, "
-                "or send a screenshot."
+                _(
+                    "The PDF is protected with a password. Send it without the password, "
+                    "or send a screenshot."
+                )
             )
         pages = reader.pages
         if len(pages) > MAX_PDF_PAGES:
-            raise AttachmentRejected(f"The PDF has more than {MAX_PDF_PAGES} pages.")
+            raise AttachmentRejected(_("The PDF has more than %(num)s pages.", num=MAX_PDF_PAGES))
         writer = PdfWriter()
         seen: set[int] = set()
         for page in pages:
@@ -294,7 +309,7 @@ def clean_pdf(data: bytes) -> bytes:
         log.info("PDF attachment refused: %s", type(exc).__name__)
         raise AttachmentRejected(damaged) from exc
     if len(writer.pages) == 0:
-        raise AttachmentRejected("The PDF has no pages.")
+        raise AttachmentRejected(_("The PDF has no pages."))
     cleaned = output.getvalue()
     if _EXIF_HEADER in cleaned:
         # An EXIF block the rebuild did not reach (in a stream too damaged to read as a

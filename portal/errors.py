@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -12,17 +14,22 @@ from portal.logs import log_failure
 
 log = logging.getLogger(__name__)
 
+# Lazy: each is translated when a page shows it, into that page's language.
 MESSAGES = {
-    400: "The request could not be understood. Check what you entered and try again.",
-    403: "You do not have permission to see this page.",
-    404: "We could not find that page. The appeal may have been withdrawn or the address is wrong.",
-    405: "That action is not allowed on this page.",
-    410: "This appeal is closed because the person has been identified. Thank you for wanting "
-    "to help.",
-    413: "What you sent is too large.",
-    429: "Too many requests. Wait a minute and try again.",
-    500: "Something went wrong on our side. Nothing you typed is lost: go back and try again.",
-    503: "The service is temporarily unavailable. Try again in a few minutes.",
+    400: _l("The request could not be understood. Check what you entered and try again."),
+    403: _l("You do not have permission to see this page."),
+    404: _l(
+        "We could not find that page. The appeal may have been withdrawn or the address is wrong."
+    ),
+    405: _l("That action is not allowed on this page."),
+    410: _l(
+        "This appeal is closed because the person has been identified. Thank you for wanting "
+        "to help."
+    ),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing you typed is lost: go back and try again."),
+    503: _l("The service is temporarily unavailable. Try again in a few minutes."),
 }
 
 
@@ -30,7 +37,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(code: int, message: str) -> tuple[Response | str, int]:
+def _respond(code: int, message: object) -> tuple[Response | str, int]:
+    message = str(message)
     if _wants_json():
         return jsonify({"error": {"status": code, "message": message}}), code
     return render_template("errors/error.html", code=code, message=message), code
@@ -39,7 +47,9 @@ def _respond(code: int, message: str) -> tuple[Response | str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[Response | str, int]:
-        return _respond(400, "Your form expired or was sent twice. Go back, reload and try again.")
+        return _respond(
+            400, _("Your form expired or was sent twice. Go back, reload and try again.")
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[Response | str, int] | HTTPException:

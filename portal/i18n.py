@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
+from flask_babel import get_locale as _babel_locale
+from flask_babel import gettext as _gettext
 from werkzeug.wrappers import Response
 
 from portal.config import PROJECT_ROOT
@@ -40,6 +43,16 @@ _UNLOCALISED_ENDPOINTS = frozenset(
         "public.language",
     }
 )
+
+
+def _(message: str, **values: Any) -> str:
+    """gettext with a type: the message in the page's language, %(name)s filled in."""
+    return str(_gettext(message, **values))
+
+
+def get_locale() -> Locale | None:
+    locale = _babel_locale()
+    return locale if isinstance(locale, Locale) else None
 
 
 def _is_public() -> bool:

@@ -10,66 +10,118 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from babel import Locale
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
+from portal.i18n import _, get_locale
 from portal.models.base import as_utc
 from portal.publication import PublicCase, PublicImage, PublicRange
 from portal.search.vocabulary import BODY_REGIONS
 from portal.urls import external_url
 
+# English pages use British conventions ("3 June 1992"); the other languages their own.
 LOCALE = "en_GB"
+_ENGLISH = Locale.parse(LOCALE)
 
+# Lazy: each label is translated when a page shows it, into that page's language.
 MARK_TYPE_LABELS = {
-    "tattoo": "Tattoo",
-    "scar": "Scar",
-    "birthmark": "Birthmark",
-    "piercing": "Piercing",
-    "mark": "Mark",
-    "amputation": "Amputation",
-    "implant": "Implant",
-    "other": "Other",
+    "tattoo": lazy_gettext("Tattoo"),
+    "scar": lazy_gettext("Scar"),
+    "birthmark": lazy_gettext("Birthmark"),
+    "piercing": lazy_gettext("Piercing"),
+    "mark": lazy_gettext("Mark"),
+    "amputation": lazy_gettext("Amputation"),
+    "implant": lazy_gettext("Implant"),
+    "other": lazy_gettext("Other"),
 }
 MARK_TYPE_PLURALS = {
-    "tattoo": "Tattoos",
-    "scar": "Scars",
-    "birthmark": "Birthmarks",
-    "piercing": "Piercings",
-    "mark": "Other marks",
-    "amputation": "Amputations",
-    "implant": "Implants",
-    "other": "Other features",
+    "tattoo": lazy_gettext("Tattoos"),
+    "scar": lazy_gettext("Scars"),
+    "birthmark": lazy_gettext("Birthmarks"),
+    "piercing": lazy_gettext("Piercings"),
+    "mark": lazy_gettext("Other marks"),
+    "amputation": lazy_gettext("Amputations"),
+    "implant": lazy_gettext("Implants"),
+    "other": lazy_gettext("Other features"),
 }
-SEX_LABELS = {"female": "Female", "male": "Male", "unknown": "Sex unknown"}
-KIND_LABELS = {"unidentified": "Unidentified person", "missing": "Missing person"}
+SEX_LABELS = {
+    "female": lazy_gettext("Female"),
+    "male": lazy_gettext("Male"),
+    "unknown": lazy_gettext("Sex unknown"),
+}
+KIND_LABELS = {
+    "unidentified": lazy_gettext("Unidentified person"),
+    "missing": lazy_gettext("Missing person"),
+}
 STATUS_LABELS = {
-    "draft": "Draft",
-    "published": "Appeal open",
-    "identified": "Identified",
-    "withdrawn": "Withdrawn",
+    "draft": lazy_gettext("Draft"),
+    "published": lazy_gettext("Appeal open"),
+    "identified": lazy_gettext("Identified"),
+    "withdrawn": lazy_gettext("Withdrawn"),
+}
+IMAGE_KIND_ALTS = {
+    "face": lazy_gettext("Image of the face"),
+    "scene": lazy_gettext("Image of the scene"),
+    "tattoo": lazy_gettext("Image of the tattoo"),
+    "scar": lazy_gettext("Image of the scar"),
+    "mark": lazy_gettext("Image of the mark"),
+    "clothing": lazy_gettext("Image of the clothing"),
+    "jewellery": lazy_gettext("Image of the jewellery"),
+    "belonging": lazy_gettext("Image of a belonging"),
 }
 
 
-@lru_cache(maxsize=512)
+def page_locale() -> Locale:
+    """The Babel locale of the current page: British English unless another was chosen."""
+    if not has_request_context():
+        return _ENGLISH
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return _ENGLISH
+    return locale
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return str(Locale.parse(LOCALE).territories.get(code.upper(), code.upper()))
+    return _country_name(code.upper(), str(page_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _country_name(code: str, locale: str) -> str:
+    return str(Locale.parse(locale).territories.get(code, code))
+
+
+def image_alt(image: PublicImage) -> str:
+    return str(IMAGE_KIND_ALTS.get(image.kind) or _("Image from the appeal"))
 
 
 # The locale's month names: "d MMMM y" and "MMMM y" put together without Babel's pattern
 # machinery, some 40 µs a date (a results page shows twenty). Tests compare with format_date.
-_MONTHS: dict[int, str] = dict(Locale.parse(LOCALE).months["format"]["wide"])
+_MONTHS: dict[int, str] = dict(_ENGLISH.months["format"]["wide"])
 
 
 def event_date(value: date, precision: str = "day") -> str:
     """A date as precisely as it is known: '3 June 1992', 'January 1988' or '1988'."""
     if precision == "year":
         return str(value.year)
+    locale = page_locale()
+    if locale is not _ENGLISH:
+        return _localised_date(value, precision, str(locale))
     if precision == "month":
         return f"{_MONTHS[value.month]} {value.year}"
     return f"{value.day} {_MONTHS[value.month]} {value.year}"
+
+
+@lru_cache(maxsize=8192)
+def _localised_date(value: date, precision: str, locale: str) -> str:
+    # Babel's patterns for the language: "3 juin 1992", "3. Juni 1992", "juni 1992".
+    if precision == "month":
+        return str(format_skeleton("yMMMM", value, locale=locale))
+    return str(format_date(value, format="long", locale=locale))
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -89,7 +141,8 @@ def date_time(value: datetime | None) -> str:
 
 
 def age(value: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, in the largest whole unit: "5 minutes", "3 hours", "2 days"."""
+    """How long ago, in the largest whole unit: "5 minutes", "3 hours", "2 days" (staff pages,
+    which are in English)."""
     if value is None:
         return ""
     seconds = max(0, int(((now or datetime.now(UTC)) - as_utc(value)).total_seconds()))
@@ -108,7 +161,20 @@ def range_text(value: PublicRange | None, unit: str = "") -> str:
 
 
 def event_label(case: PublicCase) -> str:
-    return "Last seen" if case.kind == "missing" else "Found"
+    return _("Last seen") if case.kind == "missing" else _("Found")
+
+
+def event_sentence(case: PublicCase) -> str:
+    """ "Found 3 June 1992 in Antwerp, Belgium." as one translatable sentence."""
+    when = event_date(case.event.date, case.event.date_precision)
+    place = place_text(case)
+    if case.kind == "missing":
+        if place:
+            return _("Last seen %(date)s in %(place)s.", date=when, place=place)
+        return _("Last seen %(date)s.", date=when)
+    if place:
+        return _("Found %(date)s in %(place)s.", date=when, place=place)
+    return _("Found %(date)s.", date=when)
 
 
 def place_text(case: PublicCase) -> str:
@@ -118,7 +184,17 @@ def place_text(case: PublicCase) -> str:
 
 
 def pronoun(case: PublicCase) -> str:
+    """Her, him or this person, in English: for text that is not translated (staff pages)."""
     return {"female": "her", "male": "him"}.get(case.sex, "this person")
+
+
+def recognise_question(case: PublicCase) -> str:
+    # Whole sentences, not a pronoun slotted in: other languages inflect it differently.
+    if case.sex == "female":
+        return _("Do you recognise her?")
+    if case.sex == "male":
+        return _("Do you recognise him?")
+    return _("Do you recognise this person?")
 
 
 # Characters route arguments keep as they are in a URL (werkzeug's converters percent-encode
@@ -216,7 +292,7 @@ def share_image(case: PublicCase) -> ShareImage | None:
             url=external_url("public.media", token=image.token, variant=f"w{width}"),
             width=width,
             height=height,
-            alt=image.caption or f"Image of the {image.kind}",
+            alt=image.caption or image_alt(image),
         )
     return None
 
@@ -231,8 +307,9 @@ class ShareLinks:
 def share_links(case: PublicCase) -> ShareLinks:
     """The case's short URL and plain links that share it by email or WhatsApp, no scripts."""
     short = external_url("public.short", public_id=case.id)
-    text = f"{case.title}. Do you recognise {pronoun(case)}? {short}"
-    subject = f"Do you recognise {pronoun(case)}? {case.title}"
+    question = recognise_question(case)
+    text = f"{case.title}. {question} {short}"
+    subject = f"{question} {case.title}"
     return ShareLinks(
         short_url=short,
         email=f"mailto:?subject={quote(subject, safe='')}&body={quote(text, safe='')}",
@@ -248,9 +325,14 @@ def canonical_url() -> str | None:
     return external_url(request.endpoint, **values)
 
 
-@lru_cache(maxsize=4096)
 def number(value: int) -> str:
-    return format_decimal(value, locale=LOCALE)
+    """A count as the page's language writes it: 1,234 / 1 234 / 1.234."""
+    return _number(value, str(page_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _number(value: int, locale: str) -> str:
+    return format_decimal(value, locale=locale)
 
 
 class Labels(Protocol):
@@ -291,7 +373,25 @@ class _CountryLabels:
         return country_name(code) or (default or code)
 
 
-REGION_LABELS = {region: region.replace("_", " ").capitalize() for region in BODY_REGIONS}
+REGION_LABELS = {
+    "head": lazy_gettext("Head"),
+    "face": lazy_gettext("Face"),
+    "neck": lazy_gettext("Neck"),
+    "shoulder": lazy_gettext("Shoulder"),
+    "arm": lazy_gettext("Arm"),
+    "hand": lazy_gettext("Hand"),
+    "chest": lazy_gettext("Chest"),
+    "abdomen": lazy_gettext("Abdomen"),
+    "back": lazy_gettext("Back"),
+    "hip": lazy_gettext("Hip"),
+    "groin": lazy_gettext("Groin"),
+    "buttocks": lazy_gettext("Buttocks"),
+    "leg": lazy_gettext("Leg"),
+    "foot": lazy_gettext("Foot"),
+}
+# A region the vocabulary gains later is still labelled, in English, until it is translated.
+for _region in BODY_REGIONS:
+    REGION_LABELS.setdefault(_region, lazy_gettext(_region.replace("_", " ").capitalize()))
 
 
 def register(app: Flask) -> None:
@@ -312,6 +412,9 @@ def register(app: Flask) -> None:
         KIND_LABELS=KIND_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         event_label=event_label,
+        event_sentence=event_sentence,
+        recognise_question=recognise_question,
+        image_alt=image_alt,
         place_text=place_text,
         pronoun=pronoun,
         case_url=case_url,
@@ -326,7 +429,7 @@ def register(app: Flask) -> None:
         canonical_url=canonical_url,
         share_image=share_image,
         share_links=share_links,
-        OG_LOCALE=LOCALE,
+        og_locale=lambda: str(page_locale()),
         now=lambda: datetime.now(UTC),
         site_name=lambda: current_app.config["PORTAL_SITE_NAME"],
     )

@@ -96,7 +96,16 @@ def case_detail(case_id: str) -> str:
         case = cases.get_public_case(case_id)
     except cases.NotFound:
         abort(404)
-    return render_template("public/case.html", case=case)
+    # A published translation in the reader's language is shown unless they asked for the
+    # original; the link between the two is on the page.
+    original = request.args.get("original") == "1"
+    available = case.translation(i18n.current_language())
+    return render_template(
+        "public/case.html",
+        case=case,
+        translation=None if original else available,
+        original_shown=original and available is not None,
+    )
 
 
 @blueprint.get("/c/<public_id>", endpoint="short")

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
+from portal.i18n import _
 from portal.publication import PublicCase
 from portal.search import vocabulary
 from portal.search.analysis import TOKEN_PATTERN, fold, squash, squashed_forms
@@ -238,7 +240,9 @@ class Matcher:
                 if spans:
                     found.append(
                         Highlight(
-                            passage.field, escape(passage.heading), mark_up(passage.text, spans)
+                            passage.field,
+                            escape(heading_label(passage.heading)),
+                            mark_up(passage.text, spans),
                         )
                     )
             else:
@@ -263,11 +267,41 @@ class Matcher:
         return found
 
 
+# Passages are built once per case and kept; their headings are English keys, translated each
+# time a results page shows them, into that page's language.
+HEADINGS = {
+    "Tattoo": lazy_gettext("Tattoo"),
+    "Scar": lazy_gettext("Scar"),
+    "Birthmark": lazy_gettext("Birthmark"),
+    "Piercing": lazy_gettext("Piercing"),
+    "Mark": lazy_gettext("Mark"),
+    "Amputation": lazy_gettext("Amputation"),
+    "Implant": lazy_gettext("Implant"),
+    "Other": lazy_gettext("Other"),
+    "Clothing": lazy_gettext("Clothing"),
+    "Jewellery": lazy_gettext("Jewellery"),
+    "Belongings": lazy_gettext("Belongings"),
+    "Circumstances": lazy_gettext("Circumstances"),
+    "Description": lazy_gettext("Description"),
+    "Teeth": lazy_gettext("Teeth"),
+    "Place": lazy_gettext("Place"),
+}
+
+
+def heading_label(heading: str) -> str:
+    if heading.startswith("Translation ("):
+        return _("Translation (%(language)s)", language=heading[len("Translation (") : -1])
+    label = HEADINGS.get(heading)
+    return str(label) if label is not None else heading
+
+
 def _mark_label(kind: str, location: str, location_hit: bool) -> Markup:
     """A mark's label, "Tattoo on the left forearm", the location marked if the query named it."""
-    where = f"<mark>{escape(location)}</mark>" if location_hit else escape(location)
-    # Both words are escaped; only our own <mark> is markup.
-    return Markup(f"{escape(kind)} on the {where}")  # noqa: S704
+    place = escape(location)
+    # Markup.replace escapes what it is given; only our own <mark> is markup.
+    where = Markup("<mark>%s</mark>") % place if location_hit else place
+    sentence = escape(_("%(mark)s on the %(location)s", mark="\x00K", location="\x00L"))
+    return sentence.replace("\x00K", heading_label(kind)).replace("\x00L", where)
 
 
 def mark_up(text: str, spans: list[tuple[int, int]]) -> Markup:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -96,7 +97,7 @@ def _choice(
     if not value:
         return None
     if value not in allowed:
-        errors[name] = f"Choose a {label} from the list"
+        errors[name] = label
         return None
     return value
 
@@ -119,56 +120,76 @@ def parse_filters(args: Mapping[str, str], *, default_per_page: int = 20) -> Par
     q = args.get("q", "")
     q = re.sub(r"[\x00-\x1f\x7f]+", " ", q).strip()
     if len(q) > MAX_QUERY_LENGTH:
-        errors["q"] = f"Search text must be {MAX_QUERY_LENGTH} characters or fewer"
+        errors["q"] = _("Search text must be %(most)s characters or fewer", most=MAX_QUERY_LENGTH)
         q = q[:MAX_QUERY_LENGTH]
     age_min = age_max = None
     age = args.get("age", "").strip()
     if age:
         match = _AGE.match(age)
         if match is None:
-            errors["age"] = "Enter an age like 30, or a range like 25-35"
+            errors["age"] = _("Enter an age like 30, or a range like 25-35")
         else:
             age_min = int(match.group(1))
             age_max = int(match.group(2) or match.group(1))
             if age_min > age_max or age_max > 120:
-                errors["age"] = "Enter an age range from the lower to the higher age, up to 120"
+                errors["age"] = _("Enter an age range from the lower to the higher age, up to 120")
                 age_min = age_max = None
     this_year = date.today().year
-    year_message = f"Enter a year between 1900 and {this_year}"
+    year_message = _("Enter a year between 1900 and %(year)s", year=this_year)
     year_from = _int(args.get("year_from", ""), "year_from", errors, year_message, 1900, this_year)
     year_to = _int(args.get("year_to", ""), "year_to", errors, year_message, 1900, this_year)
     if year_from is not None and year_to is not None and year_from > year_to:
-        errors["year_to"] = "The ‘to’ year must be the same as or after the ‘from’ year"
+        errors["year_to"] = _("The ‘to’ year must be the same as or after the ‘from’ year")
         year_to = None
     country = args.get("country", "").strip().upper() or None
     if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        errors["country"] = "Choose a country from the list"
+        errors["country"] = _("Choose a country from the list")
         country = None
     filters = CaseFilters(
         q=q,
-        sex=_choice(args.get("sex", ""), {s.value for s in Sex}, "sex", errors, "sex"),
+        sex=_choice(
+            args.get("sex", ""),
+            {s.value for s in Sex},
+            "sex",
+            errors,
+            _("Choose a sex from the list"),
+        ),
         age_min=age_min,
         age_max=age_max,
         country=country,
         year_from=year_from,
         year_to=year_to,
-        kind=_choice(args.get("kind", ""), {k.value for k in CaseKind}, "kind", errors, "kind"),
+        kind=_choice(
+            args.get("kind", ""),
+            {k.value for k in CaseKind},
+            "kind",
+            errors,
+            _("Choose a kind from the list"),
+        ),
         status=_choice(
-            args.get("status", ""), {s.value for s in PUBLIC_STATUSES}, "status", errors, "status"
+            args.get("status", ""),
+            {s.value for s in PUBLIC_STATUSES},
+            "status",
+            errors,
+            _("Choose a status from the list"),
         ),
         mark=_choice(
-            args.get("mark", ""), {m.value for m in MarkType}, "mark", errors, "mark type"
+            args.get("mark", ""),
+            {m.value for m in MarkType},
+            "mark",
+            errors,
+            _("Choose a mark type from the list"),
         ),
         location=_choice(
             args.get("location", ""),
             set(vocabulary.BODY_REGIONS),
             "location",
             errors,
-            "part of the body",
+            _("Choose a part of the body from the list"),
         ),
         has_photo=args.get("has_photo", "").strip().lower() in {"1", "true", "yes", "on"},
     )
-    page = _int(args.get("page", ""), "page", errors, "Page must be a whole number", 1, 100_000)
+    page = _int(args.get("page", ""), "page", errors, _("Page must be a whole number"), 1, 100_000)
     per_page = _int(
         args.get("per_page", ""),
         "per_page",

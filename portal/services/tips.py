@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -175,13 +176,15 @@ def clean_uploads(uploads: Sequence[Upload]) -> list[CleanAttachment]:
     """Check and rewrite every upload, collecting one message per rejected file."""
     errors: dict[int, str] = {}
     if len(uploads) > MAX_ATTACHMENTS:
-        errors[MAX_ATTACHMENTS] = f"Send at most {MAX_ATTACHMENTS} files with one message."
+        errors[MAX_ATTACHMENTS] = _(
+            "Send at most %(num)s files with one message.", num=MAX_ATTACHMENTS
+        )
         raise AttachmentsRejected(errors)
     total = sum(len(upload.data) for upload in uploads)
     if total > MAX_TOTAL_BYTES:
-        errors[0] = (
-            f"The files add up to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MB. "
-            "Send fewer or smaller files."
+        errors[0] = _(
+            "The files add up to more than %(size)s MB. Send fewer or smaller files.",
+            size=MAX_TOTAL_BYTES // (1024 * 1024),
         )
         raise AttachmentsRejected(errors)
     cleaned: list[CleanAttachment] = []

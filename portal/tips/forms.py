@@ -9,6 +9,9 @@ import uuid
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal as number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import FileStorage
@@ -24,16 +27,17 @@ MAX_NAME = 200
 MAX_EMAIL = 254
 MAX_PHONE = 40
 
-RELATIONSHIP_CHOICES: list[tuple[str, str]] = [
-    (Relationship.FAMILY.value, "I think they may be a member of my family"),
-    (Relationship.KNEW.value, "I think I know or knew them"),
-    (Relationship.RECOGNISE_ITEM.value, "I recognise a tattoo, clothing or something they had"),
-    (Relationship.SAW.value, "I may have seen them"),
-    (Relationship.OTHER.value, "Something else"),
+# Lazy: translated when the form is shown, into the page's language.
+RELATIONSHIP_CHOICES: list[tuple[str, Any]] = [
+    (Relationship.FAMILY.value, _l("I think they may be a member of my family")),
+    (Relationship.KNEW.value, _l("I think I know or knew them")),
+    (Relationship.RECOGNISE_ITEM.value, _l("I recognise a tattoo, clothing or something they had")),
+    (Relationship.SAW.value, _l("I may have seen them")),
+    (Relationship.OTHER.value, _l("Something else")),
 ]
-CONTACT_CHOICES: list[tuple[str, str]] = [
-    ("yes", "Yes, you can contact me"),
-    ("no", "No, I want to stay anonymous"),
+CONTACT_CHOICES: list[tuple[str, Any]] = [
+    ("yes", _l("Yes, you can contact me")),
+    ("no", _l("No, I want to stay anonymous")),
 ]
 
 # Control characters other than tab and newlines are never part of what someone meant to say.
@@ -81,7 +85,7 @@ class _MessageForm(FlaskForm):  # type: ignore[misc]  # flask_wtf has no type hi
     """Fields every form here shares: a message, files, an id per rendered form."""
 
     submission_id = HiddenField()
-    attachments = MultipleFileField("Photos or documents (optional)")
+    attachments = MultipleFileField(_l("Photos or documents (optional)"))
 
     def chosen_files(self) -> list[FileStorage]:
         files = self.attachments.data or []
@@ -91,13 +95,16 @@ class _MessageForm(FlaskForm):  # type: ignore[misc]  # flask_wtf has no type hi
     def validate_attachments(self, _field: Any) -> None:
         files = self.chosen_files()
         if len(files) > MAX_ATTACHMENTS:
-            raise ValidationError(f"Choose at most {MAX_ATTACHMENTS} files.")
+            raise ValidationError(_("Choose at most %(num)s files.", num=MAX_ATTACHMENTS))
         for upload in files:
             size = _size(upload)
             if size > MAX_ATTACHMENT_BYTES:
                 raise ValidationError(
-                    f"{_display_name(upload)} is larger than "
-                    f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB. Choose a smaller file."
+                    _(
+                        "%(file)s is larger than %(size)s MB. Choose a smaller file.",
+                        file=_display_name(upload),
+                        size=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                    )
                 )
 
     def uploads(self) -> list[Upload]:
@@ -118,46 +125,52 @@ def _size(upload: FileStorage) -> int:
 
 def _display_name(upload: FileStorage) -> str:
     name = clean_text(upload.filename or "")
-    return name.replace("\\", "/").rsplit("/", 1)[-1][:120] or "The file"
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:120] or _("The file")
 
 
 class TipForm(_MessageForm):
-    message = TextAreaField("What do you know?")
-    relationship = StringField("How do you know about this person?")
-    contact_ok = StringField("Can we contact you about what you tell us?")
-    name = StringField("Your name (optional)")
-    email = StringField("Email address")
-    phone = StringField("Phone number")
+    message = TextAreaField(_l("What do you know?"))
+    relationship = StringField(_l("How do you know about this person?"))
+    contact_ok = StringField(_l("Can we contact you about what you tell us?"))
+    name = StringField(_l("Your name (optional)"))
+    email = StringField(_l("Email address"))
+    phone = StringField(_l("Phone number"))
     started = HiddenField()
     # The honeypot: hidden from people by CSS and from screen readers; bots fill every field.
-    website = StringField("Leave this empty")
+    website = StringField(_l("Leave this empty"))
 
     def validate_message(self, field: Any) -> None:
         field.data = clean_text(field.data, multiline=True)
         if not field.data:
             raise ValidationError(
-                "Enter what you know, even if you are not sure. A few words are enough."
+                _("Enter what you know, even if you are not sure. A few words are enough.")
             )
         if len(field.data) > MAX_MESSAGE:
             raise ValidationError(
-                f"Your message must be {MAX_MESSAGE:,} characters or fewer. "
-                f"It is {len(field.data):,}. You can add more after sending it."
+                _(
+                    "Your message must be %(most)s characters or fewer. It is %(count)s. "
+                    "You can add more after sending it.",
+                    most=number(MAX_MESSAGE),
+                    count=number(len(field.data)),
+                )
             )
 
     def validate_relationship(self, field: Any) -> None:
         field.data = clean_text(field.data)
-        if field.data and field.data not in {value for value, _ in RELATIONSHIP_CHOICES}:
-            raise ValidationError("Choose one of the options, or leave them all unselected.")
+        if field.data and field.data not in {value for value, _label in RELATIONSHIP_CHOICES}:
+            raise ValidationError(_("Choose one of the options, or leave them all unselected."))
 
     def validate_contact_ok(self, field: Any) -> None:
         field.data = clean_text(field.data)
-        if field.data not in {value for value, _ in CONTACT_CHOICES}:
-            raise ValidationError("Choose whether we can contact you, or stay anonymous.")
+        if field.data not in {value for value, _label in CONTACT_CHOICES}:
+            raise ValidationError(_("Choose whether we can contact you, or stay anonymous."))
 
     def validate_name(self, field: Any) -> None:
         field.data = clean_text(field.data)
         if len(field.data) > MAX_NAME:
-            raise ValidationError(f"Your name must be {MAX_NAME} characters or fewer.")
+            raise ValidationError(
+                _("Your name must be %(most)s characters or fewer.", most=MAX_NAME)
+            )
 
     def validate_email(self, field: Any) -> None:
         field.data = clean_text(field.data)
@@ -165,12 +178,12 @@ class TipForm(_MessageForm):
             return
         if not field.data and not clean_text(self.phone.data):
             raise ValidationError(
-                "Enter an email address or a phone number, or choose to stay anonymous."
+                _("Enter an email address or a phone number, or choose to stay anonymous.")
             )
         if not field.data:
             return
         if len(field.data) > MAX_EMAIL or not _EMAIL.fullmatch(field.data):
-            raise ValidationError("Enter an email address like name@example.com.")
+            raise ValidationError(_("Enter an email address like name@example.com."))
 
     def validate_phone(self, field: Any) -> None:
         field.data = clean_text(field.data)
@@ -178,7 +191,9 @@ class TipForm(_MessageForm):
             return
         digits = sum(ch.isdigit() for ch in field.data)
         if len(field.data) > MAX_PHONE or not _PHONE.fullmatch(field.data) or digits < 6:
-            raise ValidationError("Enter a phone number, like 07700 900 982 or +32 470 12 34 56.")
+            raise ValidationError(
+                _("Enter a phone number, like 07700 900 982 or +32 470 12 34 56.")
+            )
 
     def submission(self, submission_id: str) -> TipSubmission:
         wants_contact = self.contact_ok.data == "yes"
@@ -196,30 +211,32 @@ class TipForm(_MessageForm):
 
 
 class FollowUpStartForm(FlaskForm):  # type: ignore[misc]
-    reference = StringField("Reference")
-    code = StringField("Follow-up code")
+    reference = StringField(_l("Reference"))
+    code = StringField(_l("Follow-up code"))
 
     def validate_reference(self, field: Any) -> None:
         field.data = clean_text(field.data)[:40]
         if not field.data:
-            raise ValidationError("Enter the reference from your receipt, like TIP-7KQ3-M9XD.")
+            raise ValidationError(_("Enter the reference from your receipt, like TIP-7KQ3-M9XD."))
 
     def validate_code(self, field: Any) -> None:
         field.data = clean_text(field.data)[:60]
         if not field.data:
-            raise ValidationError("Enter the follow-up code from your receipt.")
+            raise ValidationError(_("Enter the follow-up code from your receipt."))
 
 
 class FollowUpForm(_MessageForm):
-    text = TextAreaField("Add information")
+    text = TextAreaField(_l("Add information"))
     reply_to = HiddenField()
 
     def validate_text(self, field: Any) -> None:
         field.data = clean_text(field.data, multiline=True)
         if not field.data:
-            raise ValidationError("Enter what you want to add.")
+            raise ValidationError(_("Enter what you want to add."))
         if len(field.data) > MAX_MESSAGE:
-            raise ValidationError(f"What you add must be {MAX_MESSAGE:,} characters or fewer.")
+            raise ValidationError(
+                _("What you add must be %(most)s characters or fewer.", most=number(MAX_MESSAGE))
+            )
 
     def reply_to_id(self) -> int | None:
         value = (self.reply_to.data or "").strip()

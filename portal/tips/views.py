@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from portal.attachments import ACCEPT_ATTRIBUTE, MAX_ATTACHMENT_BYTES, MAX_TOTAL_BYTES
@@ -160,8 +161,10 @@ def submit(case_id: str) -> Response:
             form,
             {},
             400,
-            notice="Check your message and send it again. We ask this when a form is sent "
-            "very quickly, which is what automated programs do.",
+            notice=_(
+                "Check your message and send it again. We ask this when a form is sent "
+                "very quickly, which is what automated programs do."
+            ),
         )
     submission_id = valid_submission_id(form.submission_id.data)
     valid = form.validate()
@@ -173,8 +176,10 @@ def submit(case_id: str) -> Response:
             form,
             error_map(form, TIP_FIELDS),
             400,
-            notice="This page was open for a long time, so for your security we need you to "
-            "send it again. Your message is kept below.",
+            notice=_(
+                "This page was open for a long time, so for your security we need you to "
+                "send it again. Your message is kept below."
+            ),
         )
     case = _published_case(case_id)
     if not valid:
@@ -198,8 +203,10 @@ def submit(case_id: str) -> Response:
             form,
             {},
             409,
-            notice="This form was already sent with a different message. Check your message "
-            "below and send it again: it will be sent as a new tip.",
+            notice=_(
+                "This form was already sent with a different message. Check your message "
+                "below and send it again: it will be sent as a new tip."
+            ),
         )
     except tip_service.TipNotStored:
         return _render_form(
@@ -208,8 +215,10 @@ def submit(case_id: str) -> Response:
             form,
             {},
             503,
-            notice="We could not store your message just now, so nothing was sent. Your message "
-            "is kept below: send it again in a minute.",
+            notice=_(
+                "We could not store your message just now, so nothing was sent. Your message "
+                "is kept below: send it again in a minute."
+            ),
         )
     response = make_response(
         render_template("tips/receipt.html", case=_public_view(case), receipt=receipt)
@@ -232,14 +241,16 @@ def _too_many(_error: TooManyRequests) -> ResponseReturnValue:
             form,
             {},
             429,
-            notice="Several messages were sent from your connection in a short time. Wait a few "
-            "minutes, then send your message again. It is kept below.",
+            notice=_(
+                "Several messages were sent from your connection in a short time. Wait a few "
+                "minutes, then send your message again. It is kept below."
+            ),
         )
     return make_response(
         render_template(
             "errors/error.html",
             code=429,
-            message="Too many attempts. Wait a few minutes and try again.",
+            message=_("Too many attempts. Wait a few minutes and try again."),
         ),
         429,
     )
@@ -251,9 +262,12 @@ def _too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
         render_template(
             "errors/error.html",
             code=413,
-            message=f"The files you chose add up to more than {MAX_TOTAL_BYTES // (1024 * 1024)} "
-            "MB, so nothing was sent. Go back, choose fewer or smaller files, and send again: "
-            "your browser usually keeps what you typed when you go back.",
+            message=_(
+                "The files you chose add up to more than %(size)s MB, so nothing was sent. Go "
+                "back, choose fewer or smaller files, and send again: your browser usually keeps "
+                "what you typed when you go back.",
+                size=MAX_TOTAL_BYTES // (1024 * 1024),
+            ),
         ),
         413,
     )
@@ -286,8 +300,9 @@ def followup_start() -> ResponseReturnValue:
                 session[FOLLOWUP_SESSION_KEY] = {"tip": tip.id, "at": int(time.time())}
                 return redirect(url_for("tips.followup"))
             errors = {
-                "reference": "The reference and follow-up code do not match a tip. Check both "
-                "and try again."
+                "reference": _(
+                    "The reference and follow-up code do not match a tip. Check both and try again."
+                )
             }
         else:
             errors = error_map(form, ["reference", "code"])
@@ -302,7 +317,7 @@ def followup_start() -> ResponseReturnValue:
 def followup() -> ResponseReturnValue:
     tip = _followup_tip()
     if tip is None:
-        flash("Enter your reference and follow-up code to see your tip.")
+        flash(_("Enter your reference and follow-up code to see your tip."))
         return redirect(url_for("tips.followup_start"))
     cipher = get_cipher()
     form = FollowUpForm()
@@ -325,13 +340,13 @@ def followup() -> ResponseReturnValue:
             except tip_service.AttachmentsRejected as exc:
                 errors = {"attachments": " ".join(exc.errors.values())}
             except (tip_service.TipNotStored, tip_service.SubmissionConflict):
-                errors = {"text": "We could not store this just now. Send it again in a minute."}
+                errors = {"text": _("We could not store this just now. Send it again in a minute.")}
             else:
-                flash("Thank you. What you added has been sent with your tip.")
+                flash(_("Thank you. What you added has been sent with your tip."))
                 return redirect(url_for("tips.followup"))
         else:
             errors = error_map(form, FOLLOWUP_FIELDS) or {
-                "text": "This page was open for a long time. Send what you added again."
+                "text": _("This page was open for a long time. Send what you added again.")
             }
         status = 400
     if not form.submission_id.data or status == 200:
@@ -352,5 +367,5 @@ def followup() -> ResponseReturnValue:
 @blueprint.post("/tips/follow-up/close")
 def followup_close() -> ResponseReturnValue:
     session.pop(FOLLOWUP_SESSION_KEY, None)
-    flash("You have closed your tip. Use your reference and follow-up code to open it again.")
+    flash(_("You have closed your tip. Use your reference and follow-up code to open it again."))
     return redirect(url_for("tips.followup_start"))
