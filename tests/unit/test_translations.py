@@ -73,7 +73,8 @@ SLOT = "\u00a7"
 def unmarked_strings(source: str) -> Iterator[tuple[int, str]]:
     """Text outside gettext calls: literal template text and read attributes, and
     sentence-like string literals in expressions (labels passed to macros)."""
-    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    # Only lexed, never rendered: autoescaping does not apply.
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"], autoescape=True)
     tokens = list(env.lex(source))
     html: list[str] = []
     depth = 0  # parentheses inside a gettext call
