@@ -80,7 +80,7 @@ LOCALES := portal/translations
 BABEL_KEYWORDS := -k _l -k lazy_gettext
 
 translations-extract: install
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs=".*" --no-location --sort-output \
 		--project=Recognise --copyright-holder="Recognise contributors" \
 		-o $(LOCALES)/messages.pot .
 

@@ -101,13 +101,22 @@ def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
         return
     if not endpoint.startswith(("public.", "tips.")):
         return
-    language = g.get("url_language") if has_request_context() else None
+    language = url_language()
     if language:
         values[QUERY_ARG] = language
 
 
-def _before_request() -> None:
-    g.url_language = chosen_language()
+_UNSET = object()
+
+
+def url_language() -> str | None:
+    """The language links on this page carry: the visitor's explicit choice, if any."""
+    if not has_request_context():
+        return None
+    found = g.get("url_language", _UNSET)
+    if found is _UNSET:
+        found = g.url_language = chosen_language()
+    return found if isinstance(found, str) else None
 
 
 def remember_language(response: Response, language: str) -> Response:
@@ -154,7 +163,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     Babel(app, locale_selector=select_locale)
     app.url_defaults(_keep_language)
-    app.before_request(_before_request)
     app.after_request(_vary)
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,

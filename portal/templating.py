@@ -16,7 +16,7 @@ from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
-from portal.i18n import _, get_locale
+from portal.i18n import _, get_locale, url_language
 from portal.models.base import as_utc
 from portal.publication import PublicCase, PublicImage, PublicRange
 from portal.search.vocabulary import BODY_REGIONS
@@ -213,7 +213,7 @@ def _url_pattern(endpoint: str, names: tuple[str, ...]) -> tuple[str, ...]:
         endpoint,
         names,
         request.script_root if has_request_context() else None,
-        g.get("url_language") if has_request_context() else None,
+        url_language(),
     )
     pattern = patterns.get(key)
     if pattern is None:
