@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.dates import format_date
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from PIL import Image
 from pypdf import PdfReader
@@ -20,6 +21,8 @@ from werkzeug.test import TestResponse
 
 from portal import media, poster
 from portal.records.importer import import_file, public_id_for
+from portal.services import cases
+from portal.urls import external_url
 from tests.imagekit import import_case_with_face_and_scene
 from tests.modkit import case_by_record
 from tests.web.test_no_leaks import SENTINEL, sentinel_cases
@@ -292,8 +295,6 @@ def test_restricted_data_never_reaches_a_poster(client: FlaskClient, sentinel_ca
 
 
 def test_event_dates_follow_their_precision(app: Flask) -> None:
-    from babel import Locale
-
     day = date(1988, 1, 1)
     for locale, by_day, by_month in [
         ("en_GB", "1 January 1988", "January 1988"),
@@ -304,3 +305,12 @@ def test_event_dates_follow_their_precision(app: Flask) -> None:
         assert poster.event_date_text(day, "day", parsed) == by_day
         assert poster.event_date_text(day, "month", parsed) == by_month
         assert poster.event_date_text(day, "year", parsed) == "1988"
+
+
+def test_printed_short_url_carries_no_language(app: Flask, sample_cases: Path) -> None:
+    """Links keep the visitor's language, but a poster's readers each have their own."""
+    case = cases.get_public_case(public_id_for(*TATTOO_CASE))
+    with app.test_request_context(f"/cases/{case.id}/poster.pdf?lang=fr"):
+        g.url_language = "fr"
+        assert external_url("public.short", public_id=case.id).endswith("?lang=fr")
+        assert poster.short_url(case) == f"http://localhost/c/{case.id}"
