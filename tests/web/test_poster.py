@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import segno
 from babel import Locale
 from babel.dates import format_date
 from flask import Flask, g
@@ -164,7 +165,7 @@ def test_poster_qr_code_is_the_short_url(client: FlaskClient, sample_cases: Path
 def test_qr_code_encodes_the_url() -> None:
     url = "https://recognise.example/c/abc123"
     code = poster.qr_code(url)
-    assert code.matrix == __import__("segno").make(url, error="m", micro=False).matrix
+    assert code.matrix == segno.make(url, error="m", micro=False).matrix
     assert code.error == "M"
     assert not code.is_micro
 
