@@ -40,13 +40,13 @@ FONT = "DejaVuSans"
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89
 MARGIN = 36.0
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-FOOTER_HEIGHT = 170.0  # the QR code, the short URL and the contact, kept at the page's foot
+FOOTER_HEIGHT = 190.0  # the QR code, the short URL and the contact, kept at the page's foot
 PHOTO_WIDTH = 230.0
 PHOTO_MAX_HEIGHT = 290.0
 # A derivative sharp enough for the photo box at print resolution (230 pt is about 960 px at
 # 300 dpi) without embedding a camera original.
 PHOTO_PIXELS = 960
-QR_SIZE = 128.0
+QR_SIZE = 150.0
 ACCENT = (176, 32, 38)
 INK = (20, 20, 20)
 GREY = (90, 90, 90)
@@ -240,6 +240,9 @@ def poster_text(case: PublicCase, today: date) -> PosterText:
     translation = case.translation(locale.language)
     title = (translation.title if translation else None) or case.title
     summary = (translation.circumstances if translation else None) or case.circumstances
+    if case.identified is not None and case.identified.statement:
+        # Published with the family's consent: on an identified case's poster it comes first.
+        summary = case.identified.statement
     url = short_url(case)
     agency = case.agency
     if agency.tip_email:
@@ -250,7 +253,8 @@ def poster_text(case: PublicCase, today: date) -> PosterText:
         banner=_("Missing person") if case.kind == "missing" else _("Unidentified person"),
         headline=_headline(case),
         title=title,
-        name=case.name,
+        # A missing person's title often names them already; once is enough.
+        name=case.name if case.name and case.name not in title else None,
         reference=_(
             "Reference %(reference)s, %(agency)s", reference=case.record_id, agency=agency.name
         ),
@@ -265,7 +269,9 @@ def poster_text(case: PublicCase, today: date) -> PosterText:
         if case.is_identified
         else _("Do you know something? Send information at"),
         short_url=url,
-        anonymous=_("You do not need to be sure, and you can stay anonymous."),
+        anonymous=_("Thank you to everyone who shared the appeal.")
+        if case.is_identified
+        else _("You do not need to be sure, and you can stay anonymous."),
         contact=contact,
         generated=_(
             "Poster printed from %(site)s on %(date)s. The appeal page has the latest details.",
