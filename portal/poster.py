@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 import segno
@@ -67,9 +69,9 @@ class PosterText:
     name: str | None
     reference: str
     summary: str | None
-    facts: list[tuple[str, str]]
+    facts: tuple[tuple[str, str], ...]
     features_heading: str
-    features: list[str]
+    features: tuple[str, ...]
     call_to_action: str
     short_url: str
     anonymous: str
@@ -259,12 +261,12 @@ def poster_text(case: PublicCase, today: date) -> PosterText:
             "Reference %(reference)s, %(agency)s", reference=case.record_id, agency=agency.name
         ),
         summary=summary,
-        facts=_facts(case, locale),
+        facts=tuple(_facts(case, locale)),
         features_heading={
             "female": _("What may help you recognise her"),
             "male": _("What may help you recognise him"),
         }.get(case.sex, _("What may help you recognise this person")),
-        features=_features(case),
+        features=tuple(_features(case)),
         call_to_action=_("Read about the case at")
         if case.is_identified
         else _("Do you know something? Send information at"),
@@ -302,20 +304,49 @@ def load_photo(image: PublicImage) -> Image.Image | None:
     return photo.convert("RGB")
 
 
+# Setting a poster takes the best part of a second (fpdf2 parses and subsets the fonts), so a
+# surge of visitors printing one appeal must not set it again for each: the bytes are kept,
+# per app, under everything that decides them. Words are cheap to work out; pages are not.
+CACHE_SIZE = 64
+_CACHE_KEY = "portal_posters"
+_CACHE_LOCK = Lock()
+_CacheKey = tuple[PosterText, str | None, str | None, date]
+
+
+def _cache() -> OrderedDict[_CacheKey, bytes]:
+    cache: OrderedDict[_CacheKey, bytes] = current_app.extensions.setdefault(
+        _CACHE_KEY, OrderedDict()
+    )
+    return cache
+
+
 def case_poster(case: PublicCase, today: date | None = None) -> bytes:
     """The case's poster as PDF bytes: same case, language and day give the same bytes."""
     today = today or datetime.now(UTC).date()
+    text = poster_text(case, today)
     image = poster_image(case)
+    key: _CacheKey = (text, image.token if image else None, image.caption if image else None, today)
+    with _CACHE_LOCK:
+        cache = _cache()
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
     photo = load_photo(image) if image is not None else None
-    return render(
+    pdf = render(
         Poster(
-            text=poster_text(case, today),
+            text=text,
             photo=photo,
             photo_caption=image.caption if photo is not None and image is not None else None,
             # Fixed within the day, so the bytes (and the ETag) stay the same between requests.
             creation_date=datetime.combine(today, time(), UTC),
         )
     )
+    if image is None or photo is not None:  # a photo that failed may load next time
+        with _CACHE_LOCK:
+            cache[key] = pdf
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+    return pdf
 
 
 @lru_cache(maxsize=1)
@@ -454,7 +485,7 @@ def _draw_facts(pdf: _PosterPDF, facts: Iterable[tuple[str, str]], x: float, wid
         pdf.set_y(max(pdf.get_y(), label_bottom) + 3)
 
 
-def _draw_features(pdf: _PosterPDF, heading: str, features: list[str], bottom: float) -> None:
+def _draw_features(pdf: _PosterPDF, heading: str, features: Sequence[str], bottom: float) -> None:
     """As many features as fit above the footer, each whole: none is cut mid-sentence."""
     if not features or pdf.get_y() + 40 > bottom:
         return

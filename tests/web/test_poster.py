@@ -327,3 +327,23 @@ def test_printed_short_url_carries_no_language(app: Flask, sample_cases: Path) -
         g.url_language = "fr"
         assert external_url("public.short", public_id=case.id).endswith("?lang=fr")
         assert poster.short_url(case) == f"http://localhost/c/{case.id}"
+
+
+def test_posters_are_kept_but_not_without_their_photo(
+    client: FlaskClient, sample_cases: Path
+) -> None:
+    image = case_by_record(TATTOO_CASE[1]).images[0]
+    store = media.get_media_store()
+    keys = [media.derivative_key(image.media_prefix, w) for w in image.derivative_widths]
+    saved = {key: store.get(key) for key in keys}
+    for key in keys:
+        store.put(key, b"broken", "image/jpeg")
+    assert image_count(read(fetch(client, poster_url(TATTOO_CASE)))) == 0
+    for key, data in saved.items():
+        store.put(key, data, "image/jpeg")
+    # The poster without its photo was not kept: the next request prints the photo, and that
+    # poster is kept (the store no longer matters for it).
+    assert image_count(read(fetch(client, poster_url(TATTOO_CASE)))) == 1
+    for key in keys:
+        store.delete(key)
+    assert image_count(read(fetch(client, poster_url(TATTOO_CASE)))) == 1
