@@ -247,7 +247,9 @@ def poster_text(case: PublicCase, today: date) -> PosterText:
         summary = case.identified.statement
     url = short_url(case)
     agency = case.agency
-    if agency.tip_email:
+    if case.is_identified:
+        contact = _("This appeal was made by %(agency)s.", agency=agency.name)
+    elif agency.tip_email:
         contact = _("Or contact %(agency)s: %(email)s", agency=agency.name, email=agency.tip_email)
     else:
         contact = _("This appeal is made by %(agency)s.", agency=agency.name)

@@ -121,6 +121,8 @@ def test_identified_case_poster_thanks_instead_of_asking(
     assert "Her family thanks everyone who shared the appeal." in text
     assert "Thank you to everyone who shared the appeal." in text
     assert "stay anonymous" not in text and "Send information" not in text
+    assert "This appeal was made by Federal Judicial Police Antwerp." in text
+    assert "identify@antwerp.police.example" not in text
 
 
 def test_case_page_links_to_the_poster(client: FlaskClient, sample_cases: Path) -> None:
