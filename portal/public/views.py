@@ -19,7 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from portal import i18n, media
+from portal import i18n, media, poster
 from portal.extensions import db
 from portal.security import cache_publicly, is_safe_redirect
 from portal.services import cases
@@ -106,6 +106,18 @@ def case_detail(case_id: str) -> str:
         translation=None if original else available,
         original_shown=original and available is not None,
     )
+
+
+@blueprint.get("/cases/<case_id>/poster.pdf", endpoint="poster")
+def case_poster(case_id: str) -> Response:
+    """The case's printable A4 poster in the visitor's language; cached like the case page."""
+    try:
+        case = cases.get_public_case(case_id)
+    except cases.NotFound:
+        abort(404)
+    response = Response(poster.case_poster(case), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="appeal-{case.id}-poster.pdf"'
+    return response
 
 
 @blueprint.get("/c/<public_id>", endpoint="short")

@@ -30,6 +30,7 @@ PUBLIC = {
     "public.index",
     "public.case_list",
     "public.case_detail",
+    "public.poster",
     "public.search_page",
     "public.feed",
     "public.sitemap",

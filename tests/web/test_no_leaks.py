@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -76,7 +78,11 @@ def crawl(client: FlaskClient) -> dict[str, str]:
             continue
         response = client.get(url)
         assert response.status_code in (200, 304), url
-        body = response.get_data(as_text=True) if response.mimetype != "image/jpeg" else ""
+        if response.mimetype == "application/pdf":  # a case's poster: its text and metadata
+            reader = PdfReader(io.BytesIO(response.get_data()))
+            body = "".join(page.extract_text() for page in reader.pages) + str(reader.metadata)
+        else:
+            body = response.get_data(as_text=True) if response.mimetype != "image/jpeg" else ""
         bodies[url] = body
         for link in re.findall(r'(?:href|src)="(/[^"#]*)"', body):
             link = link.replace("&amp;", "&")
@@ -95,6 +101,7 @@ def test_sentinel_appears_in_no_public_response(client: FlaskClient, sentinel_ca
     assert len(api_pages) == 16
     assert any(u.startswith("/cases?") for u in bodies), "pagination was followed"
     assert any(u.startswith("/media/") for u in bodies), "published images were fetched"
+    assert sum(u.endswith("/poster.pdf") for u in bodies) == 16, "every poster was read"
     for url, body in bodies.items():
         assert SENTINEL not in body, url
 
