@@ -17,23 +17,19 @@ import segno
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 from flask import current_app
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from PIL import Image, UnidentifiedImageError
 
 from portal import i18n, media
+from portal.i18n import _
 from portal.publication import PublicCase, PublicImage, PublicItem, PublicMark
 from portal.services import cases
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
-
-
-def _(message: str, **variables: str) -> str:
-    """Flask-Babel's gettext, typed (pybabel extracts the calls by this name)."""
-    return str(gettext(message, **variables))
 
 
 FONTS_DIR = Path(__file__).parent / "fonts"
