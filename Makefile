@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean
+.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips page-weight clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ bench-search: install-test
 ## bench-tips: concurrent tipsters against gunicorn, every receipt checked in the database (TIPSTERS=50 DURATION=30)
 bench-tips: install-test
 	$(BIN)/python scripts/bench_tips.py --tipsters $${TIPSTERS:-50} --seconds $${DURATION:-30}
+
+## page-weight: bytes of HTML, CSS and JS (raw and gzipped) of each public page over demo data
+page-weight: install-test
+	$(BIN)/python scripts/page_weight.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info

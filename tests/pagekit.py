@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from portal.records.importer import public_id_for
 from tests.imagekit import import_case_with_face_and_scene
@@ -35,9 +36,9 @@ def render_public_pages(app: Flask, client: FlaskClient, records_dir: Path) -> l
     """Every public HTML page, in each state a visitor can reach it in (sample cases imported)."""
     pages: list[Page] = []
 
-    def keep(name: str, url: str, response: object, status: int) -> None:
-        code = getattr(response, "status_code", None)
-        html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    def keep(name: str, url: str, response: TestResponse, status: int) -> None:
+        html = response.get_data(as_text=True)
+        code = response.status_code
         assert code == status, f"{name}: {url} answered {code}, not {status}"
         assert html.lstrip().lower().startswith("<!doctype html>"), f"{name} is not a page"
         pages.append(Page(name, url, status, html))
@@ -76,9 +77,10 @@ def render_public_pages(app: Flask, client: FlaskClient, records_dir: Path) -> l
     token = _CSRF.search(pages[-1].html)
     assert token, "no CSRF token on the follow-up start page"
     wrong = {"csrf_token": token.group(1), "reference": reference, "code": "WRONG-CODE"}
-    keep("follow-up-start-error", "/tips/follow-up", client.post("/tips/follow-up", data=wrong), 400)
+    start = "/tips/follow-up"
+    keep("follow-up-start-error", start, client.post(start, data=wrong), 400)
     right = {**wrong, "code": code}
-    assert client.post("/tips/follow-up", data=right).status_code == 302
+    assert client.post(start, data=right).status_code == 302
     get("follow-up", "/tips/follow-up/tip")
 
     get("error-404", "/cases/doesnotexist", 404)

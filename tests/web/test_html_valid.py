@@ -1,4 +1,4 @@
-"""Public pages are valid HTML (Nu Html Checker), light, responsive with images and work without JS."""
+"""Public pages: valid HTML (Nu Html Checker), under 100 kB, responsive photos, no JS needed."""
 
 from __future__ import annotations
 
