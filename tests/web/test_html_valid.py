@@ -158,5 +158,8 @@ def test_public_pages_work_without_javascript(pages: list[Page]) -> None:
                 or (tag == "input" and attrs.get("type") in {"submit", "image"})
             ]
             assert submits, f"{page.name}: the form {form} has no submit button"
+            # Only a script could reveal a part of the form hidden in the markup.
+            concealed = [(tag, attrs) for tag, attrs in fields if "hidden" in attrs]
+            assert not concealed, (page.name, concealed)
     names = {page.name for page in pages}
     assert {"home", "list", "search", "case-photo-translation", "tip-form"} <= names
