@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean translations translations-extract translations-update translations-compile
+.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean translations translations-extract translations-update translations-compile page-weight
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,9 @@ translations-update: install
 
 translations-compile: install
 	$(BIN)/pybabel compile -d $(LOCALES) --statistics
+## page-weight: bytes of HTML, CSS and JS (raw and gzipped) of each public page over demo data
+page-weight: install-test
+	$(BIN)/python scripts/page_weight.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache *.egg-info
