@@ -49,6 +49,17 @@ def render_public_pages(app: Flask, client: FlaskClient, records_dir: Path) -> l
     photo_case = f"/cases/{import_case_with_face_and_scene(records_dir)}"
     get("home", "/")
     get("home-dutch", "/?lang=nl")
+    # Translations carry markup (links, <strong>): each language's pages are checked too.
+    for language in ("fr", "nl", "de", "es", "it"):
+        get(f"case-{language}", f"/cases/{PUBLISHED}?lang={language}")
+        get(
+            f"case-identified-{language}",
+            _case("BE-FPJ-ANTWERP", "BE-2014-0402") + f"?lang={language}",
+        )
+        get(f"search-{language}", f"/search?q=tattoo&lang={language}")
+        get(f"list-error-{language}", f"/cases?age=old&lang={language}", 400)
+        get(f"tip-form-{language}", f"/cases/{PUBLISHED}/tips?lang={language}")
+        get(f"follow-up-start-{language}", f"/tips/follow-up?lang={language}")
     get("list", "/cases")
     get("list-filtered", "/cases?sex=female&country=NL&year_from=1990&mark=tattoo")
     get("list-page-2", "/cases?page=2")
