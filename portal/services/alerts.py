@@ -323,18 +323,17 @@ def confirm(token: str, now: datetime | None = None) -> SavedSearch | None:
         return None
     if alert.confirmed_at is not None:
         return alert
-    twin = db.session.scalar(
+    twins = db.session.scalars(
         select(SavedSearch)
         .where(
             SavedSearch.email_digest == alert.email_digest,
             SavedSearch.confirmed_at.is_not(None),
             SavedSearch.id != alert.id,
         )
-        .where(SavedSearch.language == alert.language)
         .order_by(SavedSearch.id)
-        .limit(50)
     )
-    if twin is not None and twin.search_args == alert.search_args:
+    twin = next((t for t in twins if t.search_args == alert.search_args), None)
+    if twin is not None:
         db.session.delete(alert)
         db.session.commit()
         log.info("alert %s confirmed as a repeat of alert %s", alert.id, twin.id)

@@ -385,3 +385,16 @@ def _public_records() -> list[str]:
     from portal.models.case import PUBLIC_STATUSES
 
     return list(db.session.scalars(select(Case.record_id).where(Case.status.in_(PUBLIC_STATUSES))))
+
+
+def test_sign_ups_are_rate_limited_per_client(
+    client: FlaskClient, sample_cases: Path, smtp_server: MailServer
+) -> None:
+    statuses = [_sign_up(client, f"person{i}@example.org", "q=rose").status_code for i in range(6)]
+    assert statuses == [200] * 5 + [429]
+    limited = _sign_up(client, "late@example.org", "q=rose")
+    assert limited.status_code == 429
+    body = limited.get_data(as_text=True)
+    assert "Wait a few minutes" in body
+    assert 'value="late@example.org"' in body
+    assert len(smtp_server.messages) == 5
