@@ -250,20 +250,24 @@ def subscribe(cipher: TipCipher, email: str, filters: CaseFilters, language: str
     try:
         with _url_context(), force_locale(language):
             confirm_url = external_url("alerts.confirm", token=token, lang=language)
+            # Someone who did not ask for it can say so at once, and the address is deleted.
+            unsubscribe_url = _unsubscribe_url(token, language)
             subject = _("Confirm your search alert")
             body = render_template(
                 "alerts/email/confirm.txt",
                 description=describe(filters),
                 confirm_url=confirm_url,
+                unsubscribe_url=unsubscribe_url,
                 days=UNCONFIRMED_TTL.days,
             )
-            message = _message(email, subject, body, None, kind="alert-confirm")
+            message = _message(email, subject, body, unsubscribe_url, kind="alert-confirm")
         _send(message)
     except MailError as exc:
+        alert_id = alert.id
         db.session.delete(alert)
         db.session.commit()
         # The server's reason only: never the address.
-        log.warning("alert %s: confirmation not sent: %s", alert.id, exc.reason)
+        log.warning("alert %s: confirmation not sent: %s", alert_id, exc.reason)
         raise SignUpFailed(exc.reason) from None
     log.info("alert %s created, confirmation sent", alert.id)
 

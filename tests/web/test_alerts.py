@@ -147,6 +147,8 @@ def test_confirmation_email_link_get_shows_a_button_and_post_confirms(
     message = received.message
     assert message["Subject"] == "Confirm your search alert"
     assert "“spider web”, male" in message.get_content()
+    assert message["List-Unsubscribe"] == f"<{_link(message, 'unsubscribe')}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = _path(_link(message, "confirm"))
 
     page = client.get(path)
@@ -398,3 +400,13 @@ def test_sign_ups_are_rate_limited_per_client(
     assert "Wait a few minutes" in body
     assert 'value="late@example.org"' in body
     assert len(smtp_server.messages) == 5
+
+
+def test_the_confirmation_email_can_delete_the_address_at_once(
+    app: Flask, client: FlaskClient, sample_cases: Path, smtp_server: MailServer
+) -> None:
+    _sign_up(client, FAMILY, MATCHING)
+    path = _path(_link(smtp_server.messages[-1].message, "unsubscribe"))
+    response = app.test_client().post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(SavedSearch)) == 0
