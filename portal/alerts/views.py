@@ -183,7 +183,7 @@ csrf.exempt(unsubscribe_post)
 @blueprint.errorhandler(TooManyRequests)
 def _too_many(_error: TooManyRequests) -> ResponseReturnValue:
     filters, _problems = alert_service.search_filters(request.args)
-    form = AlertForm(formdata=request.form, meta={"csrf": False})
+    form = AlertForm()
     return _render_form(
         form,
         filters,

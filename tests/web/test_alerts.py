@@ -399,6 +399,7 @@ def test_sign_ups_are_rate_limited_per_client(
     body = limited.get_data(as_text=True)
     assert "Wait a few minutes" in body
     assert 'value="late@example.org"' in body
+    assert 'name="csrf_token"' in body  # the form can be sent again once the limit passes
     assert len(smtp_server.messages) == 5
 
 
