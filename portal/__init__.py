@@ -82,6 +82,7 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprint as admin
+    from portal.alerts.views import blueprint as alerts
     from portal.api.views import blueprint as api
     from portal.auth.views import blueprint as auth
     from portal.moderation import blueprint as moderation
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(api)
     app.register_blueprint(tips)
+    app.register_blueprint(alerts)
     app.register_blueprint(auth)
     app.register_blueprint(moderation)
     app.register_blueprint(publishing)

@@ -26,6 +26,7 @@ demo_cli = AppGroup("demo", help="Demo and synthetic data.")
 search_cli = AppGroup("search", help="The search index of this host.")
 tips_cli = AppGroup("tips", help="Tip attachments, forwards and encryption keys.")
 users_cli = AppGroup("users", help="Staff accounts.")
+alerts_cli = AppGroup("alerts", help="Email alerts for saved searches.")
 images_dir_option = click.option(
     "--images-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -349,6 +350,35 @@ def tips_retry_forwards() -> None:
         sys.exit(1)
 
 
+@alerts_cli.command("send")
+def alerts_send() -> None:
+    """Email confirmed alerts about newly published appeals that match them, and forget
+    alerts nobody confirmed in time. Run it from cron every few minutes; exit 1 if any email
+    failed (those alerts are retried on the next run)."""
+    from portal.crypto import get_cipher
+    from portal.services.alerts import purge_unconfirmed, send_alerts
+
+    with schema_required():
+        purged = purge_unconfirmed()
+        report = send_alerts(get_cipher())
+    click.echo(
+        f"checked {report.checked} alerts, sent {report.emails} emails about "
+        f"{report.appeals} appeals, failed {report.failed}, removed {purged} unconfirmed"
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+@alerts_cli.command("purge")
+def alerts_purge() -> None:
+    """Delete alerts that were not confirmed in time, with their addresses."""
+    from portal.services.alerts import purge_unconfirmed
+
+    with schema_required():
+        purged = purge_unconfirmed()
+    click.echo(f"removed {purged} unconfirmed alerts")
+
+
 @tips_cli.command("reconcile")
 @click.option(
     "--delete-orphans",
@@ -432,6 +462,7 @@ def users_list() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tips_cli)
+    app.cli.add_command(alerts_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(records_cli)
     app.cli.add_command(demo_cli)

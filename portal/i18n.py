@@ -31,7 +31,7 @@ TRANSLATIONS_DIR = PROJECT_ROOT / "portal" / "translations"
 
 # Staff pages stay in English: moderators and publishers share one working language, and a
 # half-translated admin screen would help no one.
-PUBLIC_BLUEPRINTS = frozenset({"public", "tips"})
+PUBLIC_BLUEPRINTS = frozenset({"public", "tips", "alerts"})
 # Endpoints whose links carry the chosen language: pages people read, not files or data.
 _UNLOCALISED_ENDPOINTS = frozenset(
     {
@@ -99,7 +99,7 @@ def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
     # CDN keys each language on the address alone and a copied link opens in the same language.
     if QUERY_ARG in values or endpoint in _UNLOCALISED_ENDPOINTS:
         return
-    if not endpoint.startswith(("public.", "tips.")):
+    if not endpoint.startswith(("public.", "tips.", "alerts.")):
         return
     language = url_language()
     if language:

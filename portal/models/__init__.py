@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from portal.models.agency import Agency
+from portal.models.alert import AlertNotification, SavedSearch
 from portal.models.audit import AuditEvent, AuditLogImmutable
 from portal.models.case import (
     Belonging,
@@ -37,6 +38,7 @@ from portal.models.user import Role, User
 
 __all__ = [
     "Agency",
+    "AlertNotification",
     "AttachmentState",
     "AuditEvent",
     "AuditLogImmutable",
@@ -59,6 +61,7 @@ __all__ = [
     "Relationship",
     "RevisionState",
     "Role",
+    "SavedSearch",
     "Sex",
     "ThreadAuthor",
     "Tip",

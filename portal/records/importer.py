@@ -181,6 +181,10 @@ def import_records(
         raise
     _forget(store, replaced)
     search.index_cases(result.changed_case_ids)
+    # Imported appeals that are new and public reach matching search alerts (best effort).
+    from portal.services import alerts
+
+    alerts.after_publish(result.changed_case_ids)
     return result
 
 

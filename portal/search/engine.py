@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,16 @@ class _Query:
     terms: frozenset[str]
     words: list[str]
     suggestion: str | None
+
+
+@dataclass
+class _Matched:
+    active: dict[str, Mask]  # each filter's mask
+    allowed: Mask  # what the filters allow
+    matched: Mask  # what the words match (every live document when there are none)
+    built: _Query | None
+    scores: Any
+    fuzzy: bool
 
 
 class _SearcherState:
@@ -314,32 +325,56 @@ class Engine:
                 result &= mask
         return result
 
+    def _match(self, state: _SearcherState, text: str, filters: SearchFilters) -> _Matched:
+        """Which documents a search matches: the one decision the page and alerts share."""
+        active = self._filter_masks(state, filters)
+        allowed = self._combine(state, active)
+        built = self.build(state, text) if text.strip() else None
+        if built is None:
+            return _Matched(active, allowed, state.vectors.live, None, None, False)
+        scores = self._score(state, built)
+        matched = scores > 0
+        fuzzy = False
+        if np.count_nonzero(matched & allowed) < FUZZY_BELOW:
+            extra_groups = self._fuzzy_groups(state, built.words)
+            if extra_groups:
+                built.groups += extra_groups
+                scores = self._score(state, built)
+                matched = scores > 0
+                fuzzy = True
+        return _Matched(active, allowed, matched, built, scores, fuzzy)
+
+    def matching_cases(self, text: str, filters: SearchFilters, among: Iterable[int]) -> set[int]:
+        """Those of the cases `among` that `search(text, filters)` lists, on any of its pages.
+
+        The same masks and the same fuzzy decision as a search, so a saved search reports
+        exactly what the search page would show, without ranking or loading every result.
+        """
+        state = self.state()
+        found = self._match(state, text, filters)
+        selected = found.matched & found.allowed
+        result = set()
+        for case_id in among:
+            docnum = state.searcher.document_number(case_id=str(case_id))
+            if docnum is not None and bool(selected[docnum]):
+                result.add(case_id)
+        return result
+
     def _search(
         self, text: str, filters: SearchFilters, page: int, per_page: int, facets: bool
     ) -> SearchOutcome:
         state = self.state()
-        active = self._filter_masks(state, filters)
-        allowed = self._combine(state, active)
-        built = self.build(state, text) if text.strip() else None
+        found = self._match(state, text, filters)
+        active, allowed, matched, built = found.active, found.allowed, found.matched, found.built
         start = (page - 1) * per_page
 
         if built is None:
-            matched = state.vectors.live
             order = state.newest_first()
             selected = order[allowed[order]]
             hits = [(*state.stored(int(d)), 0.0) for d in selected[start : start + per_page]]
             outcome = SearchOutcome(hits, len(selected))
         else:
-            scores = self._score(state, built)
-            matched = scores > 0
-            fuzzy = False
-            if np.count_nonzero(matched & allowed) < FUZZY_BELOW:
-                extra_groups = self._fuzzy_groups(state, built.words)
-                if extra_groups:
-                    built.groups += extra_groups
-                    scores = self._score(state, built)
-                    matched = scores > 0
-                    fuzzy = True
+            scores, fuzzy = found.scores, found.fuzzy
             candidates = np.flatnonzero(matched & allowed)
             hits = self._top(state, scores, candidates, start, per_page)
             outcome = SearchOutcome(

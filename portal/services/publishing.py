@@ -12,6 +12,7 @@ from portal import search
 from portal.extensions import db
 from portal.models import AuditEvent, Case, CaseStatus, Role, User
 from portal.models.base import utcnow
+from portal.services import alerts
 from portal.services.accounts import audit
 
 MAX_STATEMENT_LENGTH = 4000
@@ -153,6 +154,10 @@ def _change(user: User, case: Case, status: CaseStatus, details: dict[str, objec
     # Search, the feed and the sitemap read the new status at once on this host; other hosts
     # catch up from the change counter the flush stamped.
     search.index_cases([case.id])
+    if status is CaseStatus.PUBLISHED:
+        # Families with a matching saved search hear of the new appeal; cron sends what this
+        # cannot (many alerts, the mail server down).
+        alerts.after_publish([case.id])
 
 
 def publish(user: User, case: Case) -> None:

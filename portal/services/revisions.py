@@ -35,6 +35,7 @@ from portal.records.importer import (
     public_id_for,
 )
 from portal.records.schema import Record
+from portal.services import alerts
 from portal.services.accounts import audit
 
 OPEN_STATES = (RevisionState.DRAFT, RevisionState.AWAITING_APPROVAL)
@@ -438,6 +439,8 @@ def _go_live(user: User, case: Case, revision: CaseRevision) -> None:
         except media.MediaError:
             continue
     search.index_cases([case.id])
+    if first:
+        alerts.after_publish([case.id])
 
 
 def awaiting_approval(user: User) -> list[CaseRevision]:

@@ -236,9 +236,25 @@ def search_cases(
     )
 
 
+def matching_case_ids(filters: CaseFilters, ids: list[int]) -> set[int]:
+    """Which of these cases the search page lists for `filters` (on any page), still public.
+
+    The engine makes the same decision as `search_cases`; the database check is the same one
+    `search_cases` makes before showing a result (the index can trail it by a moment).
+    """
+    if not ids:
+        return set()
+    search.catch_up()
+    found = search.get_engine().matching_cases(filters.q, to_search_filters(filters), ids)
+    if not found:
+        return set()
+    rows = db.session.execute(_CURRENT, {"ids": sorted(found)}).all()
+    return {case_id for case_id, _seq in rows}
+
+
 def reindex(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild this host's index from the database."""
     return search.get_index().rebuild(db.session, progress)
 
 
-__all__ = ["SearchPage", "reindex", "search_cases"]
+__all__ = ["SearchPage", "matching_case_ids", "reindex", "search_cases"]
