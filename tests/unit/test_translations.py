@@ -20,6 +20,8 @@ from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
 TEMPLATES = PROJECT_ROOT / "templates"
 # Staff pages are in English on purpose (portal/i18n.py); everything else is public.
 STAFF_DIRECTORIES = ("admin", "auth", "moderation", "publishing", "staff")
+# Read by crawlers, not people.
+MACHINE_FILES = {"robots.txt", "sitemap.xml"}
 TRANSLATED_LANGUAGES = sorted(set(LANGUAGES) - {DEFAULT_LANGUAGE})
 # Attributes people read or hear (screen readers); the rest are names, classes and URLs.
 READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-roledescription"}
@@ -36,8 +38,9 @@ def public_templates() -> list[Path]:
         path
         for path in TEMPLATES.rglob("*")
         if path.is_file()
-        and path.suffix in {".html", ".atom"}
+        and path.suffix in {".html", ".atom", ".txt"}
         and path.relative_to(TEMPLATES).parts[0] not in STAFF_DIRECTORIES
+        and path.name not in MACHINE_FILES
     )
 
 
