@@ -48,9 +48,7 @@ def test_every_language_has_its_own_words(app: Flask, language: str) -> None:
     assert translated(app, language, "Search the appeals") != "Search the appeals"
 
 
-def test_the_browser_language_is_used(
-    app: Flask, client: FlaskClient, sample_cases: Path
-) -> None:
+def test_the_browser_language_is_used(app: Flask, client: FlaskClient, sample_cases: Path) -> None:
     response = client.get("/", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})
     body = response.get_data(as_text=True)
     assert html_lang(body) == "nl"
@@ -91,9 +89,7 @@ def test_the_switcher_remembers_the_choice(
     app: Flask, client: FlaskClient, sample_cases: Path
 ) -> None:
     page = client.get("/cases?sex=female").get_data(as_text=True)
-    assert 'href="/language/es?next=/cases?sex%3Dfemale"' in page or (
-        "/language/es?next=" in page
-    )
+    assert 'href="/language/es?next=/cases?sex%3Dfemale"' in page or ("/language/es?next=" in page)
     response = client.get("/language/es?next=/cases?sex=female")
     assert response.status_code == 303
     assert response.headers["Location"] == "/cases?sex=female&lang=es"
