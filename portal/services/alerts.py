@@ -112,6 +112,13 @@ def stored_args(filters: CaseFilters) -> dict[str, str]:
     return filters.as_args()
 
 
+def _in_sentence(label: object) -> str:
+    """A filter label (already in the page's language) as it reads mid-sentence: lower case,
+    except in German, where nouns keep their capital."""
+    text = str(label)
+    return text if i18n.current_language() == "de" else text.lower()
+
+
 def describe(filters: CaseFilters) -> str:
     """The search in plain words, in the current language: “tattoo, female, aged 25–35”."""
     parts: list[str] = []
@@ -119,13 +126,16 @@ def describe(filters: CaseFilters) -> str:
         parts.append(_("“%(words)s”", words=filters.q))
     if filters.mark:
         parts.append(
-            _("with a %(mark)s", mark=_(MARK_TYPE_LABELS.get(filters.mark, filters.mark)).lower())
+            _(
+                "with a %(mark)s",
+                mark=_in_sentence(MARK_TYPE_LABELS.get(filters.mark, filters.mark)),
+            )
         )
     if filters.location:
         label = REGION_LABELS.get(filters.location, filters.location)
-        parts.append(_("on the %(place)s", place=_(label).lower()))
+        parts.append(_("on the %(place)s", place=_in_sentence(label)))
     if filters.sex:
-        parts.append(_(SEX_LABELS.get(filters.sex, filters.sex)).lower())
+        parts.append(_in_sentence(SEX_LABELS.get(filters.sex, filters.sex)))
     if filters.age_min is not None and filters.age_max is not None:
         if filters.age_min == filters.age_max:
             parts.append(_("aged %(age)s", age=filters.age_min))
@@ -140,9 +150,9 @@ def describe(filters: CaseFilters) -> str:
     elif filters.year_to is not None:
         parts.append(_("up to %(end)s", end=filters.year_to))
     if filters.kind:
-        parts.append(_(KIND_LABELS.get(filters.kind, filters.kind)).lower())
+        parts.append(_in_sentence(KIND_LABELS.get(filters.kind, filters.kind)))
     if filters.status:
-        parts.append(_(STATUS_LABELS.get(filters.status, filters.status)).lower())
+        parts.append(_in_sentence(STATUS_LABELS.get(filters.status, filters.status)))
     if filters.has_photo:
         parts.append(_("with images"))
     return str(_(", ").join(parts))

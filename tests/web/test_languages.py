@@ -229,3 +229,20 @@ def test_form_errors_are_in_the_page_language(
     body = client.get("/cases?age=abc&lang=it").get_data(as_text=True)
     assert translated(app, "it", "Enter an age like 30, or a range like 25-35") in body
     assert translated(app, "it", "There is a problem") in body
+
+
+def test_alert_descriptions_read_naturally_in_each_language(app: Flask) -> None:
+    from portal.services import alerts
+
+    filters, errors = alerts.search_filters({"mark": "tattoo", "location": "back"})
+    assert not errors
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        assert alerts.describe(filters) == "with a tattoo, on the back"
+    with app.test_request_context("/?lang=de"):
+        app.preprocess_request()
+        # German nouns keep their capital letter mid-sentence.
+        assert "Rücken" in alerts.describe(filters)
+    with app.test_request_context("/?lang=fr"):
+        app.preprocess_request()
+        assert "dos" in alerts.describe(filters)
