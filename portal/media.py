@@ -22,7 +22,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, current_app
+from flask_babel import lazy_gettext
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from portal.i18n import _
 
 DERIVATIVE_WIDTHS: tuple[int, ...] = (320, 640, 1280)
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -388,35 +391,49 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct
 
 
 def _unsupported_message(data: bytes, accepted: str = _ACCEPTED_TEXT) -> str:
+    accepted = _(accepted)  # the list's "or" in the reader's language (msgids below)
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
-        return f"SVG and other vector files are not accepted. Upload a {accepted} image."
+        return _(
+            "SVG and other vector files are not accepted. Upload a %(accepted)s image.",
+            accepted=accepted,
+        )
     if head.startswith((b"<!doctype", b"<html", b"<")):
-        return f"This file is a web page or text, not an image. Upload a {accepted} image."
+        return _(
+            "This file is a web page or text, not an image. Upload a %(accepted)s image.",
+            accepted=accepted,
+        )
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc", b"ftypavif"):
         if "HEIC" in accepted and data[8:12] != b"avif":
             # HEIC is accepted here, so a HEIC file that cannot be opened is a damaged one.
-            return _DAMAGED_MESSAGE
-        return (
-            f"HEIC and AVIF images are not accepted. Export the photo as JPEG (most phones "
-            f"offer this as 'Most compatible') or upload a {accepted} image."
+            return str(_DAMAGED_MESSAGE)
+        return _(
+            "HEIC and AVIF images are not accepted. Export the photo as JPEG (most phones "
+            "offer this as ‘Most compatible’) or upload a %(accepted)s image.",
+            accepted=accepted,
         )
     for signature, kind in _KNOWN_UNSUPPORTED:
         if data.startswith(signature):
-            return f"{kind} are not accepted. Upload a {accepted} image."
-    return f"This file is not a {accepted} image."
+            return _(
+                "%(kind)s are not accepted. Upload a %(accepted)s image.",
+                kind=kind,
+                accepted=accepted,
+            )
+    return _("This file is not a %(accepted)s image.", accepted=accepted)
 
 
 def _too_many_pixels(size: tuple[int, int]) -> bool:
     return size[0] * size[1] > MAX_IMAGE_PIXELS
 
 
-_TOO_MANY_PIXELS_MESSAGE = (
-    f"The image has too many pixels: at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels "
-    "are accepted. Resize it and try again."
+# Lazy: a tipster reads these in the page's language (staff pages are in English).
+_TOO_MANY_PIXELS_MESSAGE = lazy_gettext(
+    "The image has too many pixels: at most %(num)s megapixels are accepted. "
+    "Resize it and try again.",
+    num=MAX_IMAGE_PIXELS // 1_000_000,
 )
 
-_DAMAGED_MESSAGE = "The image file is damaged or incomplete. Try uploading it again."
+_DAMAGED_MESSAGE = lazy_gettext("The image file is damaged or incomplete. Try uploading it again.")
 
 
 def _decode(
@@ -433,29 +450,29 @@ def _decode(
         try:
             image = Image.open(io.BytesIO(data), formats=formats)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageRejected(_TOO_MANY_PIXELS_MESSAGE) from exc
+            raise ImageRejected(str(_TOO_MANY_PIXELS_MESSAGE)) from exc
         except UnidentifiedImageError as exc:
             raise ImageRejected(_unsupported_message(data, accepted_text)) from exc
         except _DECODE_ERRORS as exc:
-            raise ImageRejected(_DAMAGED_MESSAGE) from exc
+            raise ImageRejected(str(_DAMAGED_MESSAGE)) from exc
         try:
             # Image.open has only read the header: check the claimed size before any pixel
             # memory is allocated.
             if _too_many_pixels(image.size):
-                raise ImageRejected(_TOO_MANY_PIXELS_MESSAGE)
+                raise ImageRejected(str(_TOO_MANY_PIXELS_MESSAGE))
             image.load()
             # A GIF frame may reach past the logical screen, which grows the image on load.
             if _too_many_pixels(image.size):
-                raise ImageRejected(_TOO_MANY_PIXELS_MESSAGE)
+                raise ImageRejected(str(_TOO_MANY_PIXELS_MESSAGE))
         except ImageRejected:
             image.close()
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             image.close()
-            raise ImageRejected(_TOO_MANY_PIXELS_MESSAGE) from exc
+            raise ImageRejected(str(_TOO_MANY_PIXELS_MESSAGE)) from exc
         except _DECODE_ERRORS as exc:
             image.close()
-            raise ImageRejected(_DAMAGED_MESSAGE) from exc
+            raise ImageRejected(str(_DAMAGED_MESSAGE)) from exc
     return image
 
 
@@ -590,11 +607,13 @@ def process_image(data: bytes) -> ProcessedImage:
     intact JPEG, PNG, WebP or GIF within the size limits.
     """
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(_("The file is empty."))
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(
-            f"The file is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB. "
-            "Resize or compress it and try again."
+            _(
+                "The file is larger than %(size)s MB. Resize or compress it and try again.",
+                size=MAX_IMAGE_BYTES // (1024 * 1024),
+            )
         )
     source_sha256 = hashlib.sha256(data).hexdigest()
     decoded = _decode(data)
@@ -644,6 +663,9 @@ class CleanImage:
 
 
 TIP_IMAGE_TEXT = "JPEG, PNG, WebP or HEIC"
+# The format lists as messages, so `make translations` extracts them (they are translated where
+# a refusal is worded, in _unsupported_message).
+_FORMAT_LISTS = (lazy_gettext("JPEG, PNG, WebP or GIF"), lazy_gettext("JPEG, PNG, WebP or HEIC"))
 
 
 def clean_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> CleanImage:

@@ -246,3 +246,26 @@ def test_alert_descriptions_read_naturally_in_each_language(app: Flask) -> None:
     with app.test_request_context("/?lang=fr"):
         app.preprocess_request()
         assert "dos" in alerts.describe(filters)
+
+
+def test_a_tipster_reads_form_and_file_errors_in_their_language(
+    app: Flask, client: FlaskClient, sample_cases: Path
+) -> None:
+    from tests.tipkit import send_tip
+
+    client.get("/language/fr?next=/")  # the cookie: the form posts without ?lang
+    case = public_id_for(*FLOWER)
+    empty = send_tip(client, case, message="   ").get_data(as_text=True)
+    french = translated(
+        app, "fr", "Enter what you know, even if you are not sure. A few words are enough."
+    )
+    assert french in empty.replace("&#39;", "'").replace("&rsquo;", "’")
+    not_a_photo = send_tip(client, case, files=[(b"\xff\xd8\xff\xe0" + bytes(200), "photo.jpg")])
+    assert not_a_photo.status_code == 400
+    body = not_a_photo.get_data(as_text=True).replace("&#39;", "'")
+    # Not an image at all: the photo check's own message, in French.
+    message = translated(
+        app, "fr", "This file is not a %(accepted)s image.", accepted="JPEG, PNG, WebP ou HEIC"
+    )
+    assert message.startswith("Ce fichier")
+    assert message in body, re.findall(r"error-message.*", body)
