@@ -158,6 +158,20 @@ def language_links() -> list[tuple[str, str, str, bool]]:
     ]
 
 
+def language_alternates() -> list[tuple[str, str]]:
+    """This page's address in each language (hreflang), and without one (x-default), so search
+    engines offer each reader the page in their own language."""
+    from portal.urls import external_url
+
+    if not has_request_context() or request.endpoint is None:
+        return []
+    values: dict[str, Any] = dict(request.view_args or {})
+    # lang=None: the address with no language in it, whatever this page's language is.
+    found = [("x-default", external_url(request.endpoint, **values, lang=None))]
+    found += [(code, external_url(request.endpoint, **values, lang=code)) for code in LANGUAGES]
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
@@ -168,4 +182,5 @@ def init_app(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         current_language=current_language,
         language_links=language_links,
+        language_alternates=language_alternates,
     )

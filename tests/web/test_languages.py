@@ -269,3 +269,12 @@ def test_a_tipster_reads_form_and_file_errors_in_their_language(
     )
     assert message.startswith("Ce fichier")
     assert message in body, re.findall(r"error-message.*", body)
+
+
+def test_pages_name_their_other_language_versions(client: FlaskClient, sample_cases: Path) -> None:
+    case = public_id_for(*FLOWER)
+    body = client.get(f"/cases/{case}?lang=fr").get_data(as_text=True)
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', body))
+    assert alternates["x-default"] == f"http://localhost/cases/{case}"
+    for code in LANGUAGES:
+        assert alternates[code] == f"http://localhost/cases/{case}?lang={code}"
