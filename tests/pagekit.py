@@ -101,6 +101,8 @@ def render_public_pages(app: Flask, client: FlaskClient, records_dir: Path) -> l
     app.config["PORTAL_TIP_RATE_LIMIT"] = "1 per minute"
     assert send_tip(client, PUBLISHED).status_code == 200
     keep("tip-rate-limited", url, send_tip(client, PUBLISHED), 429)
+    get("alert-form", "/alerts/new?q=tattoo&sex=female&location=arm")
+    get("alert-form-empty-search", "/alerts/new", 400)
     get("sign-in", "/auth/login")
     return pages
 

@@ -59,6 +59,13 @@ def tip_receipt(page: Any, base: str) -> None:
     assert page.get_by_role("heading", level=1).inner_text() == "Your information has been sent"
 
 
+def alert_form_with_errors(page: Any, base: str) -> None:
+    page.goto(f"{base}/alerts/new?q=tattoo&sex=female")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send me a confirmation email").click()
+    page.locator(".error-summary").wait_for()
+
+
 def visit(path: str) -> Callable[[Any, str], None]:
     def go(page: Any, base: str) -> None:
         page.goto(base + path)
@@ -75,6 +82,8 @@ PAGES: dict[str, Callable[[Any, str], None]] = {
     "receipt": tip_receipt,
     "follow-up": visit("/tips/follow-up"),
     "sign-in": visit("/auth/login"),
+    "case-french": visit(f"/cases/{PUBLISHED}?lang=fr"),
+    "alert-errors": alert_form_with_errors,
 }
 
 
