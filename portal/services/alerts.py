@@ -602,6 +602,9 @@ def after_publish(case_ids: list[int]) -> None:
             .select_from(Case)
             .where(Case.id.in_(case_ids), Case.status == CaseStatus.PUBLISHED)
         )
+        # End the read's transaction: the caller has committed, and an open one would hold
+        # locks (and a pooled connection) until the request ends.
+        db.session.commit()
         if not published or not _settings().smtp_url:
             return
         send_alerts(get_cipher(), limit=INLINE_LIMIT, timeout=INLINE_TIMEOUT)
