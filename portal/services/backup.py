@@ -121,7 +121,15 @@ def libpq_target(url: URL) -> tuple[str, dict[str, str]]:
     env: dict[str, str] = {}
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
-    bare = url.set(drivername="postgresql", password=None)
+    # URL.set ignores None, so the password-free URL is built afresh.
+    bare = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return bare.render_as_string(hide_password=False), env
 
 
