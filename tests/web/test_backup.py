@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,9 +87,7 @@ def snapshot(app: Flask) -> Snapshot:
         }
         db.session.remove()
     search = client.get("/api/v1/cases?q=rose+tattoo&per_page=100").json
-    return Snapshot(
-        api_list, details, page_status, images, messages, contacts, attachments, search
-    )
+    return Snapshot(api_list, details, page_status, images, messages, contacts, attachments, search)
 
 
 def assert_no_dangling_media(app: Flask) -> None:
@@ -166,10 +163,8 @@ def backup(app: Flask, sample_cases: Path, staff: Staff, tmp_path: Path) -> Path
     add_tips()
     db.session.remove()
     folder = tmp_path / "backup"
-    started = time.monotonic()
     result = invoke(app, "backup", "create", str(folder))
     assert result.exit_code == 0, result.output
-    print(f"backup create: {time.monotonic() - started:.2f}s")  # noqa: T201 - drill figure
     assert "NOT in the backup" in result.output
     return folder
 
@@ -191,10 +186,8 @@ def test_a_restored_portal_serves_the_same_cases_and_tips(
 
     with running_app(target_settings) as target:
         db.session.remove()
-        started = time.monotonic()
         result = invoke(target, "backup", "restore", str(backup))
         assert result.exit_code == 0, result.output
-        print(f"backup restore: {time.monotonic() - started:.2f}s")  # noqa: T201 - drill figure
         assert "restored 18 cases, 3 tips, 3 attachments, 1 users" in result.output
         assert "search index rebuilt" in result.output
         assert isinstance(get_media_store(), LocalMediaStore)
