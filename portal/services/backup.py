@@ -6,6 +6,8 @@ import hashlib
 import json
 import mimetypes
 import os
+import re
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
@@ -18,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL
 
-from portal.media import MediaStore
+from portal.media import MediaStore, _check_key
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -34,6 +36,7 @@ COUNTED_TABLES: Mapping[str, str] = {
 }
 # A restore that waits on a lock held by a running portal fails instead of hanging forever.
 PG_LOCK_TIMEOUT = "30s"
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 Progress = Callable[[str], None]
 
 
@@ -80,7 +83,20 @@ class Manifest:
             raise BackupError(f"{MANIFEST_NAME} lists {len(media)} media objects, not its count")
         if set(manifest.counts) != set(COUNTED_TABLES):
             raise BackupError(f"{MANIFEST_NAME} does not count {', '.join(COUNTED_TABLES)}")
+        for key, digest in media.items():
+            # A key such as "../x" would read or write outside the backup's media folder.
+            _media_key(key)
+            if not isinstance(digest, str) or not SHA256_HEX.fullmatch(digest):
+                raise BackupError(f"{MANIFEST_NAME} has no valid SHA-256 for a media object")
         return manifest
+
+
+def _media_key(key: str) -> str:
+    """`key` if it is a plain relative media key, so it is safe as a path under media/."""
+    try:
+        return _check_key(key)
+    except ValueError as exc:
+        raise BackupError(f"a media key is not a plain relative key: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -260,7 +276,27 @@ def create_backup(
     """Write the database dump, every media object and a manifest into the new folder `target`."""
     say = progress or (lambda _message: None)
     dialect = _dialect(engine)
+    created = not target.exists()
     _prepare_target(target)
+    try:
+        return _write_backup(target, engine, dialect, store, say)
+    except BaseException:
+        # The folder was empty or new, so everything in it is this attempt's: a half-written
+        # backup is removed rather than left looking like one.
+        if created:
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            for child in target.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise
+
+
+def _write_backup(
+    target: Path, engine: Engine, dialect: str, store: MediaStore, say: Progress
+) -> Manifest:
     # The database first, then media: the portal stores an object before the row that points
     # at it commits, so every row in the dump finds its object in the later media copy (an
     # object written meanwhile is at worst an orphan, which `flask tips reconcile` reports).
@@ -277,7 +313,8 @@ def create_backup(
     checksums: dict[str, str] = {}
     for key in store.iter_keys():
         data = store.get(key)
-        path = media_root.joinpath(*key.split("/"))
+        # S3 lists whatever is in the bucket; only plain keys may become paths under media/.
+        path = media_root.joinpath(*_media_key(key).split("/"))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         checksums[key] = hashlib.sha256(data).hexdigest()

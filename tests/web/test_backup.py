@@ -325,3 +325,31 @@ def test_backup_from_s3_restores_into_a_local_folder(
             after = snapshot(target)
             assert_no_dangling_media(target)
     assert after == before
+
+
+def test_a_manifest_key_outside_the_media_folder_is_refused(
+    app: Flask, backup: Path, target_settings: Settings, tmp_path: Path
+) -> None:
+    manifest = json.loads((backup / MANIFEST_NAME).read_text())
+    (tmp_path / "outside").write_bytes(b"not from the backup")
+    key = next(iter(manifest["media"]))
+    manifest["media"]["../../outside"] = manifest["media"].pop(key)
+    (backup / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with running_app(target_settings) as target:
+        db.session.remove()
+        result = invoke(target, "backup", "restore", str(backup))
+        assert result.exit_code != 0 and "not a plain relative key" in result.output
+        assert list(get_media_store().iter_keys()) == []
+
+
+def test_a_failed_backup_leaves_no_half_written_folder(
+    app: Flask, sample_cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(self: LocalMediaStore, key: str) -> bytes:
+        raise media.MediaError("the store is unreachable")
+
+    monkeypatch.setattr(LocalMediaStore, "get", unreachable)
+    folder = tmp_path / "failed"
+    result = invoke(app, "backup", "create", str(folder))
+    assert result.exit_code != 0 and "the store is unreachable" in result.output
+    assert not folder.exists()
