@@ -161,8 +161,13 @@ def _run(command: list[str], env: Mapping[str, str], what: str) -> None:
     except FileNotFoundError:
         raise BackupError(f"{command[0]} is not installed (PostgreSQL client tools)") from None
     if completed.returncode != 0:
-        # pg_dump/pg_restore report schema and connection problems, never row contents.
-        message = completed.stderr.strip().splitlines()
+        # Only the tools' own error lines: a failed COPY adds CONTEXT and "Command was" lines
+        # that can quote row data, which has no place in a terminal or a cron mail.
+        message = [
+            line
+            for line in completed.stderr.strip().splitlines()
+            if line.startswith(f"{command[0]}:") and "Command was" not in line
+        ]
         raise BackupError(f"{what} failed: {' / '.join(message[-3:]) or completed.returncode}")
 
 
