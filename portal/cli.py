@@ -27,6 +27,7 @@ search_cli = AppGroup("search", help="The search index of this host.")
 tips_cli = AppGroup("tips", help="Tip attachments, forwards and encryption keys.")
 users_cli = AppGroup("users", help="Staff accounts.")
 alerts_cli = AppGroup("alerts", help="Email alerts for saved searches.")
+backup_cli = AppGroup("backup", help="Back up and restore the database and media store.")
 images_dir_option = click.option(
     "--images-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -459,7 +460,74 @@ def users_list() -> None:
             click.echo(f"{user.email}\t{user.role.value}\t{agency}\t{status}")
 
 
+KEY_NOT_BACKED_UP = (
+    "The tip encryption key (PORTAL_TIP_ENCRYPTION_KEY) is NOT in the backup: keep it "
+    "separately; without it the restored tips cannot be read."
+)
+
+
+@backup_cli.command("create")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_create(directory: Path) -> None:
+    """Write the database dump, every media object and a manifest into the new folder DIRECTORY."""
+    from portal.media import MediaError, get_media_store
+    from portal.services.backup import BackupError, create_backup, describe_counts
+
+    started = time.monotonic()
+    store = get_media_store()
+    db.session.remove()
+    try:
+        manifest = create_backup(
+            directory, db.engine, store, progress=lambda message: click.echo(message, err=True)
+        )
+    except (BackupError, MediaError) as exc:
+        raise click.ClickException(f"backup failed: {exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"backup failed: cannot write {directory}: {exc}") from None
+    click.echo(
+        f"backed up {manifest.dialect} database ({describe_counts(manifest.counts)}; schema "
+        f"{manifest.alembic_revision or 'without alembic revision'}) and "
+        f"{manifest.media_count} media objects from {store.describe()} to {directory} "
+        f"in {time.monotonic() - started:.1f}s"
+    )
+    click.echo(KEY_NOT_BACKED_UP)
+
+
+@backup_cli.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database or media store that is not empty.")
+def backup_restore(directory: Path, force: bool) -> None:
+    """Check the backup in DIRECTORY, load it into the configured database and media store,
+    verify the counts and rebuild the search index."""
+    from portal.media import MediaError, get_media_store
+    from portal.services.backup import BackupError, describe_counts, restore_backup
+    from portal.services.search import reindex
+
+    started = time.monotonic()
+    store = get_media_store()
+    db.session.remove()
+    try:
+        result = restore_backup(
+            directory,
+            db.engine,
+            store,
+            force=force,
+            rebuild_index=reindex,
+            progress=lambda message: click.echo(message, err=True),
+        )
+    except (BackupError, MediaError) as exc:
+        raise click.ClickException(f"restore failed: {exc}") from None
+    click.echo(
+        f"restored {describe_counts(result.counts)} (as in the manifest of "
+        f"{result.manifest.created_at}) and {result.media_restored} media objects into "
+        f"{store.describe()}; search index rebuilt with {result.indexed} public cases "
+        f"in {time.monotonic() - started:.1f}s"
+    )
+    click.echo(KEY_NOT_BACKED_UP)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(backup_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tips_cli)
     app.cli.add_command(alerts_cli)
