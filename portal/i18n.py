@@ -75,10 +75,11 @@ def select_locale() -> str:
     then what their browser asks for, then English."""
     if not has_request_context() or not _is_public():
         return DEFAULT_LANGUAGE
-    chosen = language_from_url() or language_from_cookie()
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return (
+        chosen_language()
+        or request.accept_languages.best_match(list(LANGUAGES))
+        or DEFAULT_LANGUAGE
+    )
 
 
 def current_language() -> str:

@@ -15,9 +15,8 @@ from typing import Any
 
 import segno
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date
 from flask import current_app
-from flask_babel import get_locale
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
@@ -27,6 +26,7 @@ from portal import i18n, media
 from portal.i18n import _
 from portal.publication import PublicCase, PublicImage, PublicItem, PublicMark
 from portal.services import cases
+from portal.templating import country_name_in, localised_date, page_locale, recognise_question
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -105,25 +105,11 @@ def short_url(case: PublicCase) -> str:
     return external_url("public.short", public_id=case.id, **{i18n.QUERY_ARG: None})
 
 
-def _locale() -> Locale:
-    """The current language for dates and country names; British English is the portal's own."""
-    locale = get_locale()
-    if locale is None or locale.language == "en":
-        return Locale.parse("en_GB")
-    return Locale.parse(str(locale))
-
-
 def event_date_text(value: date, precision: str, locale: Locale) -> str:
     """A date as precisely as it is known, in the locale's own words and order."""
     if precision == "year":
         return str(value.year)
-    if precision == "month":
-        return format_skeleton("yMMMM", datetime.combine(value, time()), locale=locale)
-    return format_date(value, "long", locale=locale)
-
-
-def _country(code: str, locale: Locale) -> str:
-    return str(locale.territories.get(code.upper(), code.upper()))
+    return localised_date(value, precision, str(locale))
 
 
 def _range(value: Any, unit: str = "") -> str | None:
@@ -144,9 +130,7 @@ def _headline(case: PublicCase) -> str:
         return {"female": _("Have you seen her?"), "male": _("Have you seen him?")}.get(
             case.sex, _("Have you seen this person?")
         )
-    return {"female": _("Do you recognise her?"), "male": _("Do you recognise him?")}.get(
-        case.sex, _("Do you recognise this person?")
-    )
+    return recognise_question(case)
 
 
 def _mark_type(kind: str) -> str:
@@ -213,7 +197,13 @@ def _facts(case: PublicCase, locale: Locale) -> list[tuple[str, str]]:
     event = case.event
     found = case.kind != "missing"
     place = ", ".join(
-        part for part in (event.locality, event.region, _country(event.country, locale)) if part
+        part
+        for part in (
+            event.locality,
+            event.region,
+            country_name_in(event.country.upper(), str(locale)),
+        )
+        if part
     )
     rows: list[tuple[str, str | None]] = [
         (_("Sex"), _sex(case)),
@@ -234,7 +224,7 @@ def _facts(case: PublicCase, locale: Locale) -> list[tuple[str, str]]:
 
 def poster_text(case: PublicCase, today: date) -> PosterText:
     """The words of a case's poster in the current language, from public data only."""
-    locale = _locale()
+    locale = page_locale()
     translation = case.translation(locale.language)
     title = (translation.title if translation else None) or case.title
     summary = (translation.circumstances if translation else None) or case.circumstances

@@ -87,11 +87,11 @@ def page_locale() -> Locale:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return _country_name(code.upper(), str(page_locale()))
+    return country_name_in(code.upper(), str(page_locale()))
 
 
 @lru_cache(maxsize=4096)
-def _country_name(code: str, locale: str) -> str:
+def country_name_in(code: str, locale: str) -> str:
     return str(Locale.parse(locale).territories.get(code, code))
 
 
@@ -110,14 +110,14 @@ def event_date(value: date, precision: str = "day") -> str:
         return str(value.year)
     locale = page_locale()
     if locale is not _ENGLISH:
-        return _localised_date(value, precision, str(locale))
+        return localised_date(value, precision, str(locale))
     if precision == "month":
         return f"{_MONTHS[value.month]} {value.year}"
     return f"{value.day} {_MONTHS[value.month]} {value.year}"
 
 
 @lru_cache(maxsize=8192)
-def _localised_date(value: date, precision: str, locale: str) -> str:
+def localised_date(value: date, precision: str, locale: str) -> str:
     # Babel's patterns for the language: "3 juin 1992", "3. Juni 1992", "juni 1992".
     if precision == "month":
         return str(format_skeleton("yMMMM", value, locale=locale))

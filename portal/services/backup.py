@@ -122,6 +122,16 @@ def _dialect(engine: Engine) -> str:
     return name
 
 
+def _sqlite_copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """Copy one SQLite database into another with the online backup API, then close both."""
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
         raise BackupError("an in-memory SQLite database cannot be backed up or restored")
@@ -258,14 +268,7 @@ def _dump_sqlite(engine: Engine, target: Path) -> tuple[str | None, dict[str, in
     copy_path = target / SQLITE_DUMP
     # The online backup API copies a consistent snapshot page by page, committed WAL content
     # included; a plain file copy of a live WAL database can be torn or miss recent commits.
-    source = sqlite3.connect(source_path)
-    copy = sqlite3.connect(copy_path)
-    try:
-        with copy:
-            source.backup(copy)
-    finally:
-        copy.close()
-        source.close()
+    _sqlite_copy(sqlite3.connect(source_path), sqlite3.connect(copy_path))
     # Counted in the copy itself, so the manifest describes exactly what was saved.
     copy_engine = create_engine(f"sqlite:///{copy_path}")
     try:
@@ -429,14 +432,7 @@ def _restore_sqlite(engine: Engine, dump: Path) -> None:
     target_path.parent.mkdir(parents=True, exist_ok=True)
     # Through the backup API, not a file copy: it replaces every page under SQLite's own
     # locking and leaves no stale -wal or -shm file describing the old contents.
-    source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
-    target = sqlite3.connect(target_path)
-    try:
-        with target:
-            source.backup(target)
-    finally:
-        target.close()
-        source.close()
+    _sqlite_copy(sqlite3.connect(f"file:{dump}?mode=ro", uri=True), sqlite3.connect(target_path))
 
 
 def _put_media(source: Path, manifest: Manifest, store: MediaStore) -> int:
