@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request
@@ -118,6 +119,14 @@ def url_language() -> str | None:
     if found is _UNSET:
         found = g.url_language = chosen_language()
     return found if isinstance(found, str) else None
+
+
+def in_language(path: str, language: str) -> str:
+    """A same-site path with its language set to `language` (any earlier one replaced)."""
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != QUERY_ARG]
+    query.append((QUERY_ARG, language))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
 def remember_language(response: Response, language: str) -> Response:

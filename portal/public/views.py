@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -166,10 +165,7 @@ def choose_language(code: str) -> ResponseReturnValue:
     target = request.args.get("next", "")
     if not is_safe_redirect(target):
         target = url_for("public.index")
-    parts = urlsplit(target)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != i18n.QUERY_ARG]
-    query.append((i18n.QUERY_ARG, code))
-    response = redirect(urlunsplit(("", "", parts.path, urlencode(query), "")), code=303)
+    response = redirect(i18n.in_language(target, code), code=303)
     response.headers["Cache-Control"] = "no-store"
     return i18n.remember_language(response, code)
 
