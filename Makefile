@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: install install-test run test lint typecheck pytest migrate demo bench bench-search bench-tips clean translations translations-extract translations-update translations-compile page-weight
+.PHONY: install install-test install-verify verify run test lint typecheck pytest migrate demo bench bench-search bench-tips clean translations translations-extract translations-update translations-compile page-weight
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-verify: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,verify]'
+	touch $@
+
+install-verify: $(VENV)/.installed-verify
 
 ## migrate: create or upgrade the database schema
 migrate: install
@@ -89,6 +95,11 @@ translations-update: install
 
 translations-compile: install
 	$(BIN)/pybabel compile -d $(LOCALES) --statistics
+## verify: load surge, fault drills, attack suite, fuzzing and the backup drill, then a summary
+## table of what was tried and what failed (QUICK=1: the fast parts CI runs; PARTS=attack,fuzz: some)
+verify: install-verify
+	$(BIN)/python scripts/verify.py $(if $(QUICK),--quick) $(if $(PARTS),--parts $(PARTS))
+
 ## page-weight: bytes of HTML, CSS and JS (raw and gzipped) of each public page over demo data
 page-weight: install-test
 	$(BIN)/python scripts/page_weight.py
