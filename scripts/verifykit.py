@@ -65,6 +65,23 @@ def load_rows(slug: str, out: Path = RESULTS_DIR) -> list[Row]:
     return [Row(**row) for row in data["rows"]]
 
 
+def rows_from_counts(part: str, path: Path) -> list[Row]:
+    """Rows from the lines tests recorded (tests/verifycount.py); one row a check, lines summed."""
+    merged: dict[str, Row] = {}
+    if path.exists():
+        for text_line in path.read_text(encoding="utf-8").splitlines():
+            if not text_line:
+                continue
+            line = json.loads(text_line)
+            check = str(line["check"])
+            earlier = merged.get(check)
+            tried = int(line["tried"]) + (earlier.tried or 0 if earlier else 0)
+            failures = int(line["failures"]) + (earlier.failures if earlier else 0)
+            figures = str(line.get("figures") or (earlier.figures if earlier else ""))
+            merged[check] = Row(part, check, tried, failures, figures)
+    return list(merged.values())
+
+
 def render_table(rows: list[Row]) -> str:
     """A Markdown table: readable in a terminal and pasted as is into the README."""
     header = ["Part", "Check", "Tried", "Failures", "Figures", "Result"]

@@ -30,6 +30,7 @@ from portal.services.tips import Contact, Upload
 from tests.conftest import TIP_KEY, running_app
 from tests.modkit import add_tip, photo_jpeg
 from tests.staffkit import Staff, make_staff, sign_in
+from tests.verifycount import record
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +41,7 @@ MEDIA_URL = re.compile(r"/media/[0-9a-f]+/[A-Za-z0-9._-]+")
 # Tip text and contact details that must never appear in the command's output.
 SECRET_TEXT = "MARKER-BACKUP-7f3c: the woman is my neighbour Ilse"
 SECRET_EMAIL = "marker-backup-7f3c@example.org"
+DIALECTS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,28 @@ def test_a_restored_portal_serves_the_same_cases_and_tips(
         assert "search index rebuilt" in result.output
         assert isinstance(get_media_store(), LocalMediaStore)
         after = snapshot(target)
+        compared = [
+            (before.api_details, after.api_details),
+            (before.page_status, after.page_status),
+            (before.images, after.images),
+            (before.messages, after.messages),
+            (before.contacts, after.contacts),
+            (before.attachments, after.attachments),
+        ]
+        differing = sum(
+            1
+            for old, new in compared
+            for key in old.keys() | new.keys()
+            if old.get(key) != new.get(key)
+        )
+        record(
+            f"restore drill ({DIALECTS[db.engine.dialect.name]}):"
+            " cases, pages, images, tips, attachments identical",
+            sum(len(old) for old, _ in compared),
+            differing + int(after.api_list != before.api_list) + int(after.search != before.search),
+            f"{len(before.api_details)} public cases, {len(before.messages)} tips,"
+            f" {len(before.attachments)} attachments, {len(before.images)} images",
+        )
         assert_no_dangling_media(target)
 
         assert after.api_list == before.api_list
