@@ -96,9 +96,10 @@ translations-update: install
 translations-compile: install
 	$(BIN)/pybabel compile -d $(LOCALES) --statistics
 ## verify: load surge, fault drills, attack suite, fuzzing and the backup drill, then a summary
-## table of what was tried and what failed (QUICK=1: the fast parts CI runs; PARTS=attack,fuzz: some)
+## table of what was tried and what failed (QUICK=1: the fast parts CI runs; PARTS=attack,fuzz:
+## some; README=1: write the table into README.md)
 verify: install-verify
-	$(BIN)/python scripts/verify.py $(if $(QUICK),--quick) $(if $(PARTS),--parts $(PARTS))
+	$(BIN)/python scripts/verify.py $(if $(QUICK),--quick) $(if $(PARTS),--parts $(PARTS)) $(if $(README),--readme)
 
 ## page-weight: bytes of HTML, CSS and JS (raw and gzipped) of each public page over demo data
 page-weight: install-test
