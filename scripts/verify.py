@@ -41,8 +41,11 @@ def run_part(slug: str, quick: bool) -> tuple[int, float]:
         command.append("--quick")
     print(f"\n==== {PART_TITLES[slug]}: {' '.join(command[1:])}", flush=True)
     started = time.monotonic()
+    # Parts import the test kits (tests.*) as well as the portal.
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
     # Our own interpreter and scripts, with flags from a fixed list.
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, check=False)  # noqa: S603
+    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=False)  # noqa: S603
     return completed.returncode, time.monotonic() - started
 
 
