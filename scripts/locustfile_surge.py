@@ -51,9 +51,12 @@ MOTIFS = ("rose", "swallow", "anchor", "koi", "compass", "butterfly", "dragon")
 
 
 def new_address(first: int) -> str:
+    """A client address never handed out before in this run (no .0 or .255 host part)."""
     with _LOCK:
         n = next(_ADDRESSES)
-    return f"{first}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255 or 1}"
+        while n & 255 in (0, 255):
+            n = next(_ADDRESSES)
+    return f"{first}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
 @events.request.add_listener

@@ -18,6 +18,7 @@ import math
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -25,12 +26,12 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
-from bench_tips import make_images, server_cpu_seconds
+from bench_tips import machine_cpu_seconds, make_images, server_cpu_seconds
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -76,7 +77,8 @@ MAIN_ROUTES = (
     ("POST", "/cases/[id]/tips"),
 )
 _ALARMS = ("[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "[WARNING]")
-_ACCESS = re.compile(r'"(GET|POST|HEAD|PUT|DELETE|OPTIONS) (\S+) HTTP/[\d.]+" (\d{3}) ')
+# verifykit's access log format: '%(t)s "%(r)s" %(s)s %(b)s %(M)sms' (no client address).
+_ACCESS = re.compile(r'"(GET|POST|HEAD|PUT|DELETE|OPTIONS) (\S+) HTTP/[\d.]+" (\d{3}) \S+ (\d+)ms')
 
 
 @dataclass
@@ -186,17 +188,45 @@ def photo_readable(cipher: TipCipher, store: MediaStore, attachment: TipAttachme
         return False
 
 
-def server_log_summary(log: Path) -> tuple[Counter[str], list[str]]:
-    """Status classes of gunicorn's access log, and the lines that are not access lines."""
-    statuses: Counter[str] = Counter()
-    other: list[str] = []
-    for line in log.read_text(errors="replace").splitlines():
+@dataclass
+class ServerSide:
+    """What gunicorn and the machine did while locust ran."""
+
+    seconds: float = 0.0
+    gunicorn_cpu: float = 0.0
+    locust_cpu: float = 0.0
+    machine_cpu: float = 0.0  # every process, all cores
+    statuses: Counter[str] = field(default_factory=Counter)  # "2xx": n, from the access log
+    worker_ms: list[int] = field(default_factory=list)  # time in a worker, per request
+    log_lines: list[str] = field(default_factory=list)  # lines that are not access lines
+
+
+def read_server_log(log: Path, offset: int, side: ServerSide) -> None:
+    """Status classes and worker times of gunicorn's access log from `offset` (the start of the
+    run), and any line that is not an access line (errors, tracebacks, timeouts)."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode(errors="replace")
+    for line in text.splitlines():
         match = _ACCESS.search(line)
         if match:
-            statuses[match.group(3)[0] + "xx"] += 1
+            side.statuses[match.group(3)[0] + "xx"] += 1
+            side.worker_ms.append(int(match.group(4)))
         elif line.strip() and (not line.startswith("[") or any(w in line for w in _ALARMS)):
-            other.append(line)
-    return statuses, other
+            side.log_lines.append(line)
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def percentile(values: list[int], fraction: float) -> float:
+    """Nearest-rank percentile, as locust's own."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def fmt_ms(value: float) -> str:
@@ -324,21 +354,28 @@ def run(args: argparse.Namespace) -> list[Row]:
                 + ", ".join(f"{code}: {n}" for code, n in sorted(warm.items()))
                 + ")\n"
             )
-            cpu_before = server_cpu_seconds(server.process.pid)
-            clock = time.monotonic()
+            side = ServerSide()
+            offset = log.stat().st_size
+            before = (
+                server_cpu_seconds(server.process.pid),
+                children_cpu_seconds(),
+                machine_cpu_seconds(),
+                time.monotonic(),
+            )
             code = run_locust(args, server.base_url, work, plan_path, out_path)
-            elapsed = time.monotonic() - clock
-            server_cpu = server_cpu_seconds(server.process.pid) - cpu_before
+            side.seconds = time.monotonic() - before[3]
+            side.gunicorn_cpu = server_cpu_seconds(server.process.pid) - before[0]
+            side.locust_cpu = children_cpu_seconds() - before[1]
+            side.machine_cpu = machine_cpu_seconds() - before[2]
         if code != 0 or not out_path.exists() or not stats_path(out_path).exists():
             tail = (work / "locust.log").read_text(errors="replace")[-3000:]
             print(f"locust exited {code}:\n{tail}")
             return [Row(PART, label, None, 1, f"locust did not run (exit {code})")]
         outcome = json.loads(out_path.read_text(encoding="utf-8"))
         routes, total = read_stats_csv(stats_path(out_path))
-        statuses, log_lines = server_log_summary(log)
+        read_server_log(log, offset, side)
         check = check_tips(app, outcome["receipts"], earlier_ids)
-        return report(args, label, routes, total, outcome, statuses, log_lines, check, elapsed,
-                      server_cpu)  # fmt: skip
+        return report(args, label, routes, total, outcome, side, check)
 
 
 def report(
@@ -347,11 +384,8 @@ def report(
     routes: list[RouteStats],
     total: RouteStats | None,
     outcome: dict[str, Any],
-    statuses: Counter[str],
-    log_lines: list[str],
+    side: ServerSide,
     check: TipCheck,
-    elapsed: float,
-    server_cpu: float,
 ) -> list[Row]:
     by_status: Counter[str] = Counter()
     for key, count in outcome["statuses"].items():
@@ -365,19 +399,29 @@ def report(
         "\nStatus codes seen by locust (0: no response): "
         + ", ".join(f"{code}: {n:,}" for code, n in sorted(by_status.items()))
         + "\ngunicorn's access log: "
-        + ", ".join(f"{cls}: {n:,}" for cls, n in sorted(statuses.items()))
-        + f"; other log lines: {len(log_lines)}"
+        + ", ".join(f"{cls}: {n:,}" for cls, n in sorted(side.statuses.items()))
+        + f"; other log lines: {len(side.log_lines)}"
     )
-    for line in sorted(set(log_lines))[:8]:
+    for line in sorted(set(side.log_lines))[:8]:
         print(f"  {line[:160]}")
     for error in sorted(outcome["errors"], key=lambda e: -e["count"])[:10]:
         where = f"{error['method']} {error['name']}"
         print(f"  failed {error['count']} x {where}: {error['error'][:100]}")
     cores = os.cpu_count() or 1
+    seconds = max(side.seconds, 1e-9)
+    others = max(0.0, side.machine_cpu - side.gunicorn_cpu - side.locust_cpu)
+    busy = sum(side.worker_ms) / 1000 / (args.workers * seconds)
     print(
-        f"gunicorn used {server_cpu:.0f} s of CPU in {elapsed:.0f} s"
-        f" ({server_cpu / max(elapsed, 1e-9):.2f} of {cores} cores); load average after"
-        f" {os.getloadavg()[0]:.2f}"
+        f"\nWhere the time went, over the {side.seconds:.0f} s locust ran, in cores ({cores} in"
+        f" all): gunicorn {side.gunicorn_cpu / seconds:.2f}, locust"
+        f" {side.locust_cpu / seconds:.2f},\neverything else {others / seconds:.2f} (PostgreSQL,"
+        f" Redis, other jobs on the machine); load average after {os.getloadavg()[0]:.2f}.\n"
+        f"Time inside a worker (access log %(M)s): p50 {fmt_ms(percentile(side.worker_ms, 0.5))},"
+        f" p95 {fmt_ms(percentile(side.worker_ms, 0.95))}, p99"
+        f" {fmt_ms(percentile(side.worker_ms, 0.99))} ms; the {args.workers} workers were busy"
+        f" {busy:.0%} of the time.\nWhat locust measures beyond that is the wait for a free"
+        f" worker (a sync worker takes one request at a time)\nand for a core (every process"
+        f" above competes for the same {cores})."
     )
     refused = ", ".join(f"{why}: {n}" for why, n in outcome["refused"].items()) or "none"
     print(
@@ -391,7 +435,7 @@ def report(
         f" ({check.stored_without_receipt} of them stored anyway)\n"
         f"  tip rows from no form of this run: {check.rows_from_nowhere}"
     )
-    server_5xx = statuses.get("5xx", 0)
+    server_5xx = side.statuses.get("5xx", 0)
     # Every failed request counts (5xx, 4xx, no response, a tip without a receipt), plus any
     # 5xx the server logged that no client saw (an answer to a request locust gave up on).
     failures = (total.failures if total else 1) + max(0, server_5xx - client_5xx)
