@@ -326,7 +326,11 @@ def run(args: argparse.Namespace) -> list[Row]:
     with throwaway_postgres("recognise_surge") as url, work_folder("surge-", args.keep) as work:
         settings = production_settings(work, url, redis_url=REDIS_URL)
         # Rate-limit counters of an earlier run must not count against this one.
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_timeout=5).flushdb()
+        except redis.RedisError as error:
+            message = f"Redis at {REDIS_URL} is needed (production shares limits): {error}"
+            raise SystemExit(message) from None
         app = prepare_portal(settings)
         plan = plan_from_database(app, args)
         with app.app_context():
