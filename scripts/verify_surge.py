@@ -199,6 +199,15 @@ class ServerSide:
     statuses: Counter[str] = field(default_factory=Counter)  # "2xx": n, from the access log
     worker_ms: list[int] = field(default_factory=list)  # time in a worker, per request
     log_lines: list[str] = field(default_factory=list)  # lines that are not access lines
+    tip_limit_hits: list[int] = field(default_factory=list)  # per client key, from Redis
+
+
+def tip_limit_hits() -> list[int]:
+    """The hourly tip counters Flask-Limiter keeps in Redis, one per (hashed) client address:
+    proof that the shared limiter counted this run's tips, and under which keys."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    keys = list(client.scan_iter(match="LIMITS:LIMITER/recognise/*/tips.submit/*/1/hour"))
+    return [int(value) for value in client.mget(keys) if value is not None] if keys else []
 
 
 def read_server_log(log: Path, offset: int, side: ServerSide) -> None:
@@ -378,6 +387,7 @@ def run(args: argparse.Namespace) -> list[Row]:
         outcome = json.loads(out_path.read_text(encoding="utf-8"))
         routes, total = read_stats_csv(stats_path(out_path))
         read_server_log(log, offset, side)
+        side.tip_limit_hits = tip_limit_hits()
         check = check_tips(app, outcome["receipts"], earlier_ids)
         return report(args, label, routes, total, outcome, side, check)
 
@@ -437,7 +447,10 @@ def report(
         f"  photos sent with acknowledged tips {check.photos_expected:,}, missing or unreadable"
         f" {check.photos_missing:,}; not acknowledged: {refused}"
         f" ({check.stored_without_receipt} of them stored anyway)\n"
-        f"  tip rows from no form of this run: {check.rows_from_nowhere}"
+        f"  tip rows from no form of this run: {check.rows_from_nowhere}\n"
+        f"  Redis's shared tip limiter counted {sum(side.tip_limit_hits):,} POSTs under"
+        f" {len(side.tip_limit_hits)} client keys (at most {max(side.tip_limit_hits, default=0)}"
+        f" from one; a tipster takes a new address after {POSTS_PER_ADDRESS})"
     )
     server_5xx = side.statuses.get("5xx", 0)
     # Every failed request counts (5xx, 4xx, no response, a tip without a receipt), plus any
