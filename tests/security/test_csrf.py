@@ -109,7 +109,9 @@ def test_every_unsafe_route_needs_the_token(world: World) -> None:
                 failures.append(f"{where}: the database or media store changed")
     # The positive control: the same requests with the page's own token are not refused for it.
     # Publishing changes (withdrawing the case) go after the tip and alert forms that need it.
-    for rule in sorted(rules, key=lambda r: (r.endpoint.startswith("publishing."), r in rules[-1:])):
+    for rule in sorted(
+        rules, key=lambda r: (r.endpoint.startswith("publishing."), r in rules[-1:])
+    ):
         client = world.clients[persona_for(rule.endpoint)]
         data = form_data(rule, world, client)
         data["csrf_token"] = session_token(client, persona_for(rule.endpoint))
@@ -127,7 +129,9 @@ def test_one_click_unsubscribe_is_safe_without_a_token(world: World) -> None:
     tried = 0
     for token in ("nope", "1.deadbeef", world.alert_token[:-2] + "xx", "x" * 300):
         before = database_state()
-        response = client.post(f"/alerts/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+        response = client.post(
+            f"/alerts/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}
+        )
         tried += 1
         if response.status_code != 404 or database_state() != before:
             failures.append(f"one-click with a guessed token {token!r}: {response.status_code}")
