@@ -1,4 +1,4 @@
-"""Every state-changing route refuses a request without the page's CSRF token, and changes nothing."""
+"""Every state-changing route refuses a request without its CSRF token, and changes nothing."""
 
 from __future__ import annotations
 
