@@ -19,6 +19,7 @@ from portal.config import Settings
 from portal.extensions import db
 from portal.models import CaseImage, CaseRevision, Role, Tip, User
 from portal.records.importer import public_id_for
+from tests.conftest import SAMPLE_RECORDS
 from tests.mailkit import MailServer
 from tests.modkit import photo_jpeg
 from tests.staffkit import Staff, csrf_token, make_staff, sign_in
@@ -28,6 +29,8 @@ AGENCY = "BE-FPJ-ANTWERP"
 CASE = public_id_for(AGENCY, "BE-1992-0603")  # published, with a photo
 IDENTIFIED = public_id_for(AGENCY, "BE-2014-0402")
 BASE_URL = "https://portal.example"
+# One valid record of the publisher's agency, for uploads.
+SAMPLE_LINE = SAMPLE_RECORDS.read_text(encoding="utf-8").splitlines()[0] + "\n"
 
 
 @pytest.fixture
