@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from portal.config import Settings
 from portal.extensions import db
 from portal.models import CaseImage, CaseRevision, Role, Tip, User
 from portal.records.importer import public_id_for
+from portal.services import accounts
 from tests.conftest import SAMPLE_RECORDS
 from tests.mailkit import MailServer
 from tests.modkit import photo_jpeg
@@ -39,6 +41,16 @@ def settings(settings: Settings, smtp_server: MailServer) -> Settings:
     return dataclasses.replace(
         settings, smtp_url=smtp_server.url, mail_from="alerts@portal.example", base_url=BASE_URL
     )
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its smallest cost: this suite signs in dozens of times, and no check here
+    is about the cost of a hash (the dummy hash for unknown addresses is kept, made the same way).
+    """
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", hasher)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("not a real password"))
 
 
 @dataclass
