@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import CaseImage
 from portal.records.importer import import_file
-from tests.verifycount import record
+from tests import verifycount
 
 SENTINEL = "ZZSENTINEL"
 
@@ -104,7 +104,7 @@ def test_sentinel_appears_in_no_public_response(client: FlaskClient, sentinel_ca
     assert any(u.startswith("/media/") for u in bodies), "published images were fetched"
     assert sum(u.endswith("/poster.pdf") for u in bodies) == 16, "every poster was read"
     leaking = [url for url, body in bodies.items() if SENTINEL in body]
-    record("No leaks: restricted data in public responses", len(bodies), len(leaking))
+    verifycount.record("No leaks: restricted data in public responses", len(bodies), len(leaking))
     assert not leaking, leaking
 
 
