@@ -16,7 +16,8 @@ from portal.extensions import db
 from portal.models import Tip
 from portal.ratelimit import limiter
 from portal.records.importer import import_file, public_id_for
-from tests.security.conftest import CASE, World
+from tests.formkit import form_values
+from tests.security.conftest import AGENCY, CASE, World
 from tests.security.xsskit import TEMPLATES, Scan, payloads
 from tests.staffkit import csrf_token
 from tests.tipkit import open_form, receipt_codes, send_tip
@@ -232,3 +233,62 @@ def test_echoed_input(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     agencies = _get(admin, "/admin/agencies")
     scan.html("agencies", agencies, [payloads("an")[i] for i in range(len(TEMPLATES))], "agency")
     _report(scan, "XSS: search queries and refused form input shown back")
+
+
+# The editor's text fields and the code of each payload's marker.
+EDITOR_FIELDS = {
+    "title": "et",
+    "event-place": "ep",
+    "circumstances": "ec",
+    "marks-0-location": "el",
+    "marks-0-description": "ed",
+    "marks-0-inscription": "ei",
+    "clothing-0-description": "eo",
+}
+
+
+def test_publishing_editor_fields(world: World) -> None:
+    """What a publisher types in the editor, on the editor, preview, revisions and public page."""
+    scan = Scan()
+    publisher = world.clients["publisher"]
+    for index in range(len(TEMPLATES)):
+        values = form_values(_get(publisher, "/publishing/new"), "editor-form")
+        values.update(
+            {
+                "action": "save",
+                "record_id": f"XE-{index:03d}",
+                "kind": "unidentified",
+                "sex": "female",
+                "event-date-year": "2020",
+                "event-date_precision": "year",
+                "event-country": "BE",
+                "marks-0-type": "tattoo",
+                "clothing-0-item": "coat",
+            }
+        )
+        typed = {name: payloads(where)[index] for name, where in EDITOR_FIELDS.items()}
+        values.update({name: payload for name, (_mark, payload) in typed.items()})
+        saved = publisher.post("/publishing/new", data=values)
+        assert saved.status_code == 302, saved.get_data(as_text=True)[-3000:]
+        case_id = public_id_for(AGENCY, f"XE-{index:03d}")
+        shown = list(typed.values())
+        pages = {
+            f"/publishing/cases/{case_id}/edit": shown,
+            f"/publishing/cases/{case_id}/revisions/1/preview": shown,
+            f"/publishing/cases/{case_id}/revisions": shown,
+            f"/publishing/cases/{case_id}": [typed["title"]],
+        }
+        for url, expected in pages.items():
+            scan.html(url, _get(publisher, url), expected, "editor")
+        # Published, the public page shows the same fields.
+        page = _get(publisher, f"/publishing/cases/{case_id}/revisions/1/preview")
+        published = publisher.post(
+            f"/publishing/cases/{case_id}/revisions/1/publish",
+            data={"csrf_token": form_values(page, None)["csrf_token"]},
+        )
+        assert published.status_code == 302, published.status_code
+        scan.html(
+            "public page", _get(world.clients["anonymous"], f"/cases/{case_id}"), shown, "editor"
+        )
+    assert not scan.missed, scan.missed[:10]
+    _report(scan, "XSS: publishing editor fields, on staff and public pages")
