@@ -47,6 +47,10 @@ def is_safe_redirect(target: str | None) -> bool:
     """Only same-site relative paths: never another host, scheme or a protocol-relative URL."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False
+    # Browsers drop tabs and newlines from URLs ("/\t/evil" is "//evil"), and a line break in a
+    # Location header is refused by Werkzeug with a 500: no control character is ever safe.
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target
 

@@ -394,7 +394,17 @@ for _region in BODY_REGIONS:
     REGION_LABELS.setdefault(_region, lazy_gettext(_region.replace("_", " ").capitalize()))
 
 
+# Flask escapes only .html, .htm, .xml, .xhtml and .svg templates. The Atom feed is XML too and
+# carries titles and agency names that staff type: unescaped, a title could add elements to it.
+AUTOESCAPED_SUFFIXES = (".html", ".htm", ".xml", ".xhtml", ".svg", ".atom")
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is None or name.endswith(AUTOESCAPED_SUFFIXES)
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.autoescape = _autoescape
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         country_name=country_name,

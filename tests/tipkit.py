@@ -51,3 +51,14 @@ def receipt_codes(html: str) -> tuple[str, str]:
     code = re.search(r'id="tip-followup-code">([^<]+)<', html)
     assert reference and code, "no receipt in the page"
     return reference.group(1), code.group(1)
+
+
+def browser_filename(name: str) -> str:
+    """`name` as a browser puts it in a multipart header (the HTML standard's escaping).
+
+    Werkzeug's test client writes names as they are, so a raw newline or quote would end the
+    header and the part would arrive as a text field instead of a file.
+    """
+    # Field names are escaped the same way; a part with no usable name is pinned down by
+    # test_a_part_without_a_name_is_a_400_not_a_500 below.
+    return name.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")

@@ -300,7 +300,9 @@ def attachment(tip_id: int, attachment_id: int) -> ResponseReturnValue:
     # Photos open in the browser; anything else is downloaded, never rendered as a page.
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"
     response.headers["Content-Disposition"] = dump_options_header(disposition, {"filename": name})
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     return response
 
 

@@ -28,7 +28,7 @@ from portal.records.importer import public_id_for
 from portal.services import tips as tip_service
 from portal.tips.forms import clean_text
 from tests.conftest import FIXTURES
-from tests.tipkit import form_fields, receipt_codes, send_tip
+from tests.tipkit import browser_filename, form_fields, receipt_codes, send_tip
 
 PUBLISHED = public_id_for("BE-FPJ-ANTWERP", "BE-1992-0603")
 IDENTIFIED = public_id_for("BE-FPJ-ANTWERP", "BE-2014-0402")
@@ -212,17 +212,6 @@ def entry_count() -> int:
 
 def post(client: FlaskClient, path: str, fields: MultiDict[str, Any]) -> TestResponse:
     return client.post(path, data=fields, content_type="multipart/form-data")
-
-
-def browser_filename(name: str) -> str:
-    """`name` as a browser puts it in a multipart header (the HTML standard's escaping).
-
-    Werkzeug's test client writes names as they are, so a raw newline or quote would end the
-    header and the part would arrive as a text field instead of a file.
-    """
-    # Field names are escaped the same way; a part with no usable name is pinned down by
-    # test_a_part_without_a_name_is_a_400_not_a_500 below.
-    return name.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
 
 
 def add_extra(fields: MultiDict[str, Any], extra: list[tuple[str, str]]) -> None:

@@ -1,0 +1,1 @@
+"""Security suite: CSRF, headers, XSS, uploads, sessions, redirects, enumeration."""
