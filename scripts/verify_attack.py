@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -382,7 +382,7 @@ class Target:
     form_page: str | None = None  # POST: the page whose form gives the CSRF token and fields
     form_action: str = ""
     who: str = "public"  # "public", a Role value, "pending" (half signed in), "followup"
-    quick: bool = False
+    quick: tuple[str, ...] = ()  # the parameters --quick tries (("#1*",) for the path)
 
     @property
     def label(self) -> str:
@@ -468,11 +468,11 @@ def targets(known: Known) -> list[Target]:
     tip_form = f"/cases/{case_id}/tips"
     alerts = "/alerts/new?q=tattoo&country=BE"
     return [
-        get("/search", search, quick=True),
+        get("/search", search, quick=("q", "age", "country", "page")),
         get("/cases", listing),
-        get("/api/v1/cases", search, quick=True),
+        get("/api/v1/cases", search, quick=("q", "sex", "year_from")),
         get(f"/cases/{case_id}", (("original", "1"),)),
-        get(f"/cases/{case_id}*", quick=True),
+        get(f"/cases/{case_id}*", quick=("#1*",)),
         get(f"/api/v1/cases/{case_id}*"),
         get(f"/cases/{case_id}*/poster.pdf"),
         get(f"/c/{case_id}*"),
@@ -485,7 +485,7 @@ def targets(known: Known) -> list[Target]:
         get("/alerts/new", search),
         get(f"/alerts/confirm/{known.alert}*"),
         get(f"/alerts/unsubscribe/{known.alert}*"),
-        post(tip_form, tuple(TIP_VALUES.items()), "/tips", quick=True),
+        post(tip_form, tuple(TIP_VALUES.items()), "/tips", quick=("message", "email")),
         post(
             "/tips/follow-up",
             (("reference", "TIP-7KQ3-M9XD"), ("code", "ABCD-EFGH-JKMN-PQRS")),
@@ -514,10 +514,10 @@ def targets(known: Known) -> list[Target]:
                 ("next", "/moderation/"),
             ),
             "login",
-            quick=True,
+            quick=("email",),
         ),
         post("/auth/two-factor", (("code", "123456"),), "two-factor", who="pending"),
-        get("/moderation/", queue, who="moderator", quick=True),
+        get("/moderation/", queue, who="moderator", quick=("q", "case")),
         get("/moderation/dashboard", (("days", "30"), ("case", case_id)), who="moderator"),
         get(f"/moderation/tips/{tip_id}*", who="moderator"),
         get("/admin/audit", audit, who="admin"),
@@ -749,7 +749,13 @@ def attack(work: Path, quick: bool, parallel: int, only: list[str]) -> tuple[lis
                 media_path(server.base_url, case_id),
                 alert_token(server.base_url, mailbox),
             )
-            chosen = [t for t in targets(known) if t.quick or not quick]
+            chosen = targets(known)
+            if quick:
+                chosen = [
+                    replace(t, params=tuple(p for p in t.params if p in t.quick))
+                    for t in chosen
+                    if t.quick
+                ]
             if only:
                 chosen = [t for t in chosen if any(part in t.label for part in only)]
             control = run_control(database_url, work)
