@@ -468,6 +468,17 @@ def targets(known: Known) -> list[Target]:
     tip_form = f"/cases/{case_id}/tips"
     alerts = "/alerts/new?q=tattoo&country=BE"
     return [
+        # Slowest first (a password hash a try), so the parallel runs end together.
+        post(
+            "/auth/login",
+            (
+                ("email", "nobody@example.org"),
+                ("password", "wrong password"),
+                ("next", "/moderation/"),
+            ),
+            "login",
+            quick=("email",),
+        ),
         get("/search", search, quick=("q", "age", "country", "page")),
         get("/cases", listing),
         get("/api/v1/cases", search, quick=("q", "sex", "year_from")),
@@ -505,16 +516,6 @@ def targets(known: Known) -> list[Target]:
             (("email", "reader@example.org"),),
             form_page=alerts,
             form_action="alerts/new",
-        ),
-        post(
-            "/auth/login",
-            (
-                ("email", "nobody@example.org"),
-                ("password", "wrong password"),
-                ("next", "/moderation/"),
-            ),
-            "login",
-            quick=("email",),
         ),
         post("/auth/two-factor", (("code", "123456"),), "two-factor", who="pending"),
         get("/moderation/", queue, who="moderator", quick=("q", "case")),
@@ -579,7 +580,9 @@ def sqlmap_options(out: Path, level: int) -> list[str]:
 def injectable_control(database_url: str) -> Iterator[str]:
     """A deliberately injectable page (not the portal) on the same database: proof that this
     sqlmap, with these options, does find an injection when there is one."""
-    engine = create_engine(database_url, pool_size=2)
+    # Read-only sessions: the stacked-query payloads must not change the portal's data.
+    options = {"options": "-c default_transaction_read_only=on"}
+    engine = create_engine(database_url, pool_size=2, connect_args=options)
 
     def page(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         raw = parse_qs(environ.get("QUERY_STRING", "")).get("id", [""])[0]
