@@ -260,7 +260,7 @@ def image_url(image: PublicImage, width: int | None = None) -> str:
 def image_srcset(image: PublicImage) -> Markup:
     # Safe: the URL is escaped and the width is an integer.
     return Markup(", ").join(
-        Markup(f"{escape(image_url(image, width))} {width}w")  # noqa: S704
+        Markup(f"{escape(image_url(image, width))} {width}w")  # noqa: S704  # nosec B704
         for width in image.widths
     )
 

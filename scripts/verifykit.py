@@ -183,17 +183,11 @@ def server_environment(
 ) -> dict[str, str]:
     # Inherited PORTAL_* settings (a raised rate limit, say) must not change what is measured.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-    env.update(
-        PORTAL_ENV=settings.env,
-        PORTAL_SECRET_KEY=settings.secret_key,
-        PORTAL_DATABASE_URL=settings.database_url,
-        PORTAL_MEDIA_URL=settings.media_url,
-        PORTAL_SEARCH_DIR=settings.search_dir,
-        PORTAL_TIP_ENCRYPTION_KEY=settings.tip_encryption_key or "",
-        PORTAL_PROXY_HOPS=str(settings.proxy_hops),
-    )
-    if settings.redis_url:
-        env["PORTAL_REDIS_URL"] = settings.redis_url
+    # Every setting, as Settings.from_env reads it back: an override given to
+    # production_settings (a raised tip limit, an SMTP server) must reach the server too.
+    for name, value in asdict(settings).items():
+        if value is not None and name != "testing":
+            env[f"PORTAL_{name.upper()}"] = str(value)
     env.update(extra or {})
     return env
 

@@ -297,7 +297,7 @@ def _download(url: str) -> bytes:
         raise ValueError(f"image {url!r} must be an https:// URL")
     request = urllib.request.Request(url, headers={"User-Agent": "Recognise record import"})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310  # nosec B310
             data: bytes = response.read(media.MAX_IMAGE_BYTES + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)

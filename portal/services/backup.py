@@ -195,7 +195,7 @@ def _counts(connection: Connection) -> dict[str, int]:
     for name, table in COUNTED_TABLES.items():
         if table in present:
             counts[name] = int(
-                connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0  # noqa: S608 - fixed names
+                connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() or 0  # noqa: S608 - fixed names  # nosec B608
             )
         else:
             counts[name] = 0
@@ -210,7 +210,7 @@ def _has_rows(connection: Connection) -> bool:
         if table == "alembic_version":
             continue
         quoted = preparer.quote(table)
-        if connection.execute(text(f"SELECT 1 FROM {quoted} LIMIT 1")).first():  # noqa: S608
+        if connection.execute(text(f"SELECT 1 FROM {quoted} LIMIT 1")).first():  # noqa: S608  # nosec B608
             return True
     return False
 
