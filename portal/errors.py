@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal.extensions import db
 from portal.logs import log_failure
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,23 @@ def _respond(code: int, message: object) -> tuple[Response | str, int]:
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot be reached now (refused, reset, restarting)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def database_down(error: BaseException) -> None:
+    """Log a database outage and drop the session's broken connection."""
+    # The driver's message may quote the values it was sending: log the path, never the message.
+    log.error(
+        "database unreachable on %s %s: %s", request.method, request.path, type(error).__name__
+    )
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[Response | str, int]:
@@ -62,6 +82,15 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception) -> tuple[Response | str, int]:
         if isinstance(error, HTTPException):
             return _http(error)  # type: ignore[return-value]
-        # Database errors quote the values they choke on: log the path, never the message.
-        log_failure(log, f"unhandled error on {request.method} {request.path}", error)
-        return _respond(500, MESSAGES[500])
+        return unexpected(error)
+
+
+def unexpected(error: Exception) -> tuple[Response | str, int]:
+    """The answer to an exception no view handled: 503 for a database outage, else 500."""
+    if database_unreachable(error):
+        # An outage, not a bug: say so honestly (503) so people and balancers retry later.
+        database_down(error)
+        return _respond(503, MESSAGES[503])
+    # Database errors quote the values they choke on: log the path, never the message.
+    log_failure(log, f"unhandled error on {request.method} {request.path}", error)
+    return _respond(500, MESSAGES[500])

@@ -197,6 +197,15 @@ class LocalMediaStore(MediaStore):
         return self.root.as_uri()
 
 
+# A tip's attachment is put while its sender waits: a hung S3 must give up (and the attachment
+# be parked) well inside gunicorn's 30 s worker timeout, or the worker is killed mid-request
+# and the tipster gets no answer at all. Three attempts of at most 3 + 5 s each, plus botocore's
+# backoff (under 1 s, then under 2 s), stay under 27 s; a 503 is retried within a second or two.
+# The timeouts bound each wait for progress, not a whole upload, so large files still go through.
+S3_RETRIES = 2
+S3_CONNECT_TIMEOUT = 3.0
+S3_READ_TIMEOUT = 5.0
+
 # S3 answers a missing key with one of these codes, depending on the call and the server.
 _S3_NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 
@@ -218,7 +227,9 @@ class S3MediaStore(MediaStore):
         *,
         endpoint_url: str | None = None,
         client: Any = None,
-        max_retries: int = 5,
+        max_retries: int = S3_RETRIES,
+        connect_timeout: float = S3_CONNECT_TIMEOUT,
+        read_timeout: float = S3_READ_TIMEOUT,
     ) -> None:
         if not bucket:
             raise ValueError("S3 bucket name is empty")
@@ -231,8 +242,8 @@ class S3MediaStore(MediaStore):
             options: dict[str, Any] = {
                 # botocore's max_attempts counts retries after the first try.
                 "retries": {"mode": "standard", "max_attempts": max_retries},
-                "connect_timeout": 5,
-                "read_timeout": 30,
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
             }
             if endpoint_url:
                 # S3-compatible servers (MinIO, Ceph, ...) are usually reached by host name

@@ -22,8 +22,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
+from portal import errors
 from portal.attachments import ACCEPT_ATTRIBUTE, MAX_ATTACHMENT_BYTES, MAX_TOTAL_BYTES
 from portal.crypto import get_cipher
 from portal.extensions import csrf, db
@@ -253,6 +255,26 @@ def _too_many(_error: TooManyRequests) -> ResponseReturnValue:
             message=_("Too many attempts. Wait a few minutes and try again."),
         ),
         429,
+    )
+
+
+@blueprint.errorhandler(DBAPIError)
+def _database_error(error: DBAPIError) -> ResponseReturnValue:
+    if request.endpoint != "tips.submit" or not errors.database_unreachable(error):
+        return errors.unexpected(error)
+    errors.database_down(error)
+    # The case cannot be read either, so the form is shown on its own, with what was typed.
+    form = TipForm()
+    return _render_form(
+        None,
+        request.view_args.get("case_id", "") if request.view_args else "",
+        form,
+        {},
+        503,
+        notice=_(
+            "We could not store your message just now, so nothing was sent. Your message "
+            "is kept below: send it again in a minute."
+        ),
     )
 
 

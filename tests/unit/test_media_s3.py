@@ -127,10 +127,41 @@ def test_unreachable_endpoint_is_a_media_error(closed_port: int) -> None:
 def test_client_retries_and_times_out_as_configured() -> None:
     config = S3MediaStore("bucket", endpoint_url="http://127.0.0.1:9").client.meta.config
     assert config.retries["mode"] == "standard"
-    # botocore's max_attempts counts retries: the first try plus 5 retries.
-    assert config.retries["total_max_attempts"] == 6
-    assert (config.connect_timeout, config.read_timeout) == (5, 30)
+    # botocore's max_attempts counts retries: the first try plus 2 retries.
+    assert config.retries["total_max_attempts"] == 3
+    assert (config.connect_timeout, config.read_timeout) == (3, 5)
     assert config.s3 == {"addressing_style": "path"}
+
+
+@pytest.mark.usefixtures("s3_server")
+def test_a_hung_s3_gives_up_inside_the_worker_timeout() -> None:
+    """A tipster waits on the put: a hung S3 must not outlast gunicorn's 30 s worker timeout."""
+    config = S3MediaStore("bucket", endpoint_url="http://127.0.0.1:9").client.meta.config
+    attempts = config.retries["total_max_attempts"]
+    # Each attempt may wait out both timeouts; standard-mode backoff is under 2**n s before try n.
+    backoff = sum(2**n for n in range(attempts - 1))
+    worst = attempts * (config.connect_timeout + config.read_timeout) + backoff
+    assert worst < 30
+
+
+@pytest.fixture
+def silent_port() -> Any:
+    """A local port that accepts connections and reads requests but never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.usefixtures("s3_server")
+def test_a_put_to_a_server_that_never_answers_is_a_media_error(silent_port: int) -> None:
+    # Short timeouts keep the test fast; the defaults are checked above.
+    store = S3MediaStore(
+        "bucket", endpoint_url=f"http://127.0.0.1:{silent_port}", max_retries=1, read_timeout=0.3
+    )
+    with pytest.raises(MediaError) as caught:
+        store.put("tips/2026010100/abc", b"x" * 1024, "application/octet-stream")
+    assert not isinstance(caught.value, MediaNotFound)
 
 
 def test_a_given_client_is_used_as_is(s3_server: str, s3_bucket: str) -> None:
