@@ -41,13 +41,16 @@ from portal.crypto import get_cipher
 from portal.extensions import db
 from portal.models import Case, CaseStatus, Role, Tip
 from portal.services import accounts
-from tests import verifycount
 
 PART = "Attack"
 SLUG = "attack"
 SQLMAP = "/usr/bin/sqlmap"
 # The suite of tests/security and the access table; a missing one is left out, not an error.
-SUITE = ("tests/security", "tests/web/test_access_table.py")
+SUITE = (
+    "tests/security",
+    "tests/web/test_access_table.py",
+    "tests/web/test_no_leaks.py",
+)
 STAFF_PASSWORD = "correct horse battery staple"  # noqa: S105 - a throwaway account's
 # Limits raised for this server only: sqlmap sends thousands of tips in a minute, at once.
 TIP_RATE_LIMIT = "100000 per minute"
@@ -100,30 +103,10 @@ def run_suite(work: Path) -> tuple[list[Row], float]:
             failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
     if result.returncode not in (0, 1, 5):  # interrupted, internal error, usage error
         failed = max(failed, 1)
-    rows = merge_counts(verifycount.read(counts))
+    rows = verifykit.rows_from_counts(PART, counts, prefix="security suite: ")
     figures = f"{tests} tests, {elapsed:.0f} s"
     rows.append(Row(PART, "pytest security suite", tests, failed, figures))
     return rows, elapsed
-
-
-def merge_counts(lines: list[dict[str, object]]) -> list[Row]:
-    """One row per check, in first-seen order: tried and failures summed, figures joined."""
-    merged: dict[str, list[object]] = {}
-    for line in lines:
-        check = str(line["check"])
-        tried, failures = int(line["tried"]), int(line["failures"])  # type: ignore[call-overload]
-        figures = str(line.get("figures") or "")
-        if check not in merged:
-            merged[check] = [0, 0, []]
-        entry = merged[check]
-        entry[0] = int(entry[0]) + tried  # type: ignore[call-overload]
-        entry[1] = int(entry[1]) + failures  # type: ignore[call-overload]
-        if figures and figures not in entry[2]:  # type: ignore[operator]
-            entry[2].append(figures)  # type: ignore[attr-defined]
-    return [
-        Row(PART, f"security suite: {check}", int(t), int(f), "; ".join(figs))  # type: ignore[call-overload, arg-type]
-        for check, (t, f, figs) in merged.items()
-    ]
 
 
 # -- bandit ------------------------------------------------------------------------------------

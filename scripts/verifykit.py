@@ -65,21 +65,28 @@ def load_rows(slug: str, out: Path = RESULTS_DIR) -> list[Row]:
     return [Row(**row) for row in data["rows"]]
 
 
-def rows_from_counts(part: str, path: Path) -> list[Row]:
-    """Rows from the lines tests recorded (tests/verifycount.py); one row a check, lines summed."""
-    merged: dict[str, Row] = {}
-    if path.exists():
-        for text_line in path.read_text(encoding="utf-8").splitlines():
-            if not text_line:
-                continue
-            line = json.loads(text_line)
-            check = str(line["check"])
-            earlier = merged.get(check)
-            tried = int(line["tried"]) + (earlier.tried or 0 if earlier else 0)
-            failures = int(line["failures"]) + (earlier.failures if earlier else 0)
-            figures = str(line.get("figures") or (earlier.figures if earlier else ""))
-            merged[check] = Row(part, check, tried, failures, figures)
-    return list(merged.values())
+def rows_from_counts(part: str, path: Path, prefix: str = "") -> list[Row]:
+    """Rows from the lines tests recorded (tests/verifycount.py).
+
+    One row a check, in first-seen order: tried and failures summed, distinct figures joined.
+    """
+    totals: dict[str, tuple[int, int, list[str]]] = {}
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for text_line in filter(None, lines):
+        line = json.loads(text_line)
+        tried, failures, figures = totals.get(str(line["check"]), (0, 0, []))
+        figure = str(line.get("figures") or "")
+        if figure and figure not in figures:
+            figures.append(figure)
+        totals[str(line["check"])] = (
+            tried + int(line["tried"]),
+            failures + int(line["failures"]),
+            figures,
+        )
+    return [
+        Row(part, prefix + check, tried, failures, "; ".join(figures))
+        for check, (tried, failures, figures) in totals.items()
+    ]
 
 
 def render_table(rows: list[Row]) -> str:

@@ -237,13 +237,10 @@ def _too_many(_error: TooManyRequests) -> ResponseReturnValue:
     if request.endpoint == "tips.submit":
         form = TipForm()
         form.started.data = new_started_token()
-        return _render_form(
-            None,
-            request.view_args.get("case_id", "") if request.view_args else "",
+        return _form_again(
             form,
-            {},
             429,
-            notice=_(
+            _(
                 "Several messages were sent from your connection in a short time. Wait a few "
                 "minutes, then send your message again. It is kept below."
             ),
@@ -264,18 +261,20 @@ def _database_error(error: DBAPIError) -> ResponseReturnValue:
         return errors.unexpected(error)
     errors.database_down(error)
     # The case cannot be read either, so the form is shown on its own, with what was typed.
-    form = TipForm()
-    return _render_form(
-        None,
-        request.view_args.get("case_id", "") if request.view_args else "",
-        form,
-        {},
+    return _form_again(
+        TipForm(),
         503,
-        notice=_(
+        _(
             "We could not store your message just now, so nothing was sent. Your message "
             "is kept below: send it again in a minute."
         ),
     )
+
+
+def _form_again(form: TipForm, status: int, notice: str) -> ResponseReturnValue:
+    """The tip form with what was typed and a notice, when the request was refused as a whole."""
+    case_id = request.view_args.get("case_id", "") if request.view_args else ""
+    return _render_form(None, case_id, form, {}, status, notice=notice)
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)
