@@ -108,7 +108,11 @@ def _int(
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    # ASCII digits only: str.isdigit also passes "²" and "①", which int() refuses, and a
+    # length bound keeps int() clear of its limit on very long digit strings.
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not (
+        low <= int(value) <= high
+    ):
         errors[name] = message
         return None
     return int(value)

@@ -94,6 +94,17 @@ def test_bad_filters_show_an_error_summary_and_keep_input(
     assert "<title>Error: " in html
 
 
+def test_numbers_that_are_digits_but_not_whole_numbers_are_a_400(
+    client: FlaskClient, sample_cases: Path
+) -> None:
+    # Found by tests/web/test_search_fuzz.py: "²".isdigit() is true, int("²") fails (a 500).
+    for path in ("/cases", "/search", "/api/v1/cases"):
+        for value in ("²", "①", "9" * 5000):
+            for name in ("year_from", "year_to", "page", "per_page"):
+                response = client.get(path, query_string={name: value})
+                assert response.status_code == 400, (path, value, name, response.status_code)
+
+
 def test_case_page_shows_everything_publishable_in_order(
     client: FlaskClient, sample_cases: Path
 ) -> None:
