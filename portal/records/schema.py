@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import pycountry
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 RECORD_ID_PATTERN = r"^[A-Za-z0-9._/-]{3,64}$"
 AGENCY_CODE_PATTERN = r"^[A-Z0-9-]{2,32}$"
@@ -166,6 +166,13 @@ class Mark(_Strict):
         | None
     ) = None
     image: ImageFile | None = None
+
+    @field_validator("colours")
+    @classmethod
+    def _no_colours_is_none(cls, value: list[str] | None) -> list[str] | None:
+        # The portal keeps no difference between no colours and an empty list, and exports
+        # neither: both must read the same, or a re-imported export looks changed.
+        return value or None
 
 
 class ClothingItem(_Strict):
