@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import func, select
@@ -28,6 +28,7 @@ from portal.records.importer import public_id_for
 from portal.services import tips as tip_service
 from portal.tips.forms import clean_text
 from tests.conftest import FIXTURES
+from tests.fuzzkit import counted, fuzz_settings, note_status
 from tests.tipkit import form_fields, receipt_codes, send_tip
 
 PUBLISHED = public_id_for("BE-FPJ-ANTWERP", "BE-1992-0603")
@@ -40,15 +41,8 @@ EXPECTED_STATUSES = {200, 302, 400, 404, 409, 410, 413, 429}
 # Pillow warns about damaged EXIF in fuzzed photos and goes on (the EXIF is dropped anyway);
 # only this suite's warnings-as-errors would turn that into an exception.
 CORRUPT_EXIF_WARNING = "ignore::UserWarning:PIL.TiffImagePlugin"
-FUZZ = settings(
-    max_examples=80,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
+# `make verify` raises the counts (tests.fuzzkit.SCALE_VARIABLE).
+FUZZ = fuzz_settings(max_examples=80)
 
 
 def _png() -> bytes:
@@ -244,6 +238,7 @@ def newest_tip() -> Tip:
 
 def assert_expected(response: TestResponse) -> None:
     event(f"status {response.status_code}")  # shown by --hypothesis-show-statistics
+    note_status(response.status_code)
     assert response.status_code < 500, response.get_data(as_text=True)[:2000]
     assert response.status_code in EXPECTED_STATUSES, response.status_code
 
@@ -311,6 +306,7 @@ def tip_forms(draw: st.DrawFn, rendered: dict[str, str]) -> tuple[str, MultiDict
 
 
 @pytest.mark.filterwarnings(CORRUPT_EXIF_WARNING)
+@counted("hypothesis: tip form")
 @FUZZ
 @given(data=st.data())
 def test_tip_form_never_fails_and_stores_only_with_a_receipt(
@@ -393,6 +389,7 @@ def typed_like_a_person(draw: st.DrawFn, value: str) -> str:
     return draw(st.sampled_from(["", " ", "\t"])) + typed + draw(st.sampled_from(["", " ", "\n"]))
 
 
+@counted("hypothesis: tip follow-up")
 @FUZZ
 @given(
     data=st.data(),
@@ -459,7 +456,8 @@ def test_follow_up_start_never_fails_and_opens_only_the_right_tip(
 
 
 @pytest.mark.filterwarnings(CORRUPT_EXIF_WARNING)
-@settings(FUZZ, max_examples=50)
+@counted("hypothesis: tip follow-up")
+@fuzz_settings(max_examples=50)
 @given(
     data=st.data(),
     text=optional(texts()),
