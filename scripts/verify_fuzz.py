@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import fuzz_images
@@ -45,6 +46,23 @@ CHECKS = [
     "hypothesis: tip form",
     "hypothesis: tip follow-up",
 ]
+
+
+def summed_figures(figures: list[str]) -> str:
+    """The "<label> x<count>" counts of a check's properties added up (tests.fuzzkit.Tally)."""
+    counts: Counter[str] = Counter()
+    for text in figures:
+        for label, count in re.findall(r"([\w-]+) x(\d+)", text):
+            counts[label] += int(count)
+    statuses = {label: n for label, n in counts.items() if label.isdigit()}
+    others = {label: n for label, n in counts.items() if not label.isdigit()}
+    parts = [f"{len(figures)} properties"] if len(figures) > 1 else []
+    if statuses:
+        parts.append("HTTP " + ", ".join(f"{s} x{n:,}" for s, n in sorted(statuses.items())))
+        parts.append(f"5xx: {sum(n for s, n in statuses.items() if int(s) >= 500)}")
+    if others:
+        parts.append(", ".join(f"{label} {n:,}" for label, n in sorted(others.items())))
+    return "; ".join(parts)
 
 
 def run_hypothesis(work: Path, scale: int, database_url: str | None) -> tuple[list[Row], float]:
@@ -90,9 +108,7 @@ def run_hypothesis(work: Path, scale: int, database_url: str | None) -> tuple[li
         if check not in tried:
             rows.append(Row(PART, check, None, 1, "not run (see the pytest log)"))
             continue
-        shown = " | ".join(figures[check])
-        if len(figures[check]) > 1:
-            shown = f"{len(figures[check])} properties: {shown}"
+        shown = summed_figures(figures[check])
         rows.append(Row(PART, check, tried[check], failures[check], shown))
     if result.returncode != 0 and not any(row.failures for row in rows):
         # A failure the counts do not show: a plain test in these files, or collection.
@@ -128,7 +144,8 @@ def main() -> int:
         if report.executions is None:
             rows.append(Row(PART, check, None, max(1, report.failures), "did not run"))
         else:
-            rows.append(Row(PART, check, report.executions, report.failures, report.figures()))
+            figures = f"{report.figures()}; wall {report.wall_seconds:.0f} s"
+            rows.append(Row(PART, check, report.executions, report.failures, figures))
     total = time.monotonic() - started
     print(
         f"\nwall time: hypothesis {hypothesis_wall:.0f} s, atheris {report.wall_seconds:.0f} s, "

@@ -41,17 +41,22 @@ def fuzz_settings(max_examples: int) -> settings:
 
 @dataclass
 class Tally:
-    """Examples a property test ran and the distinct ways they failed."""
+    """Examples a property test ran, how they ended and the distinct ways they failed.
+
+    Counts in `figures` are written "<label> x<count>", which scripts/verify_fuzz.py adds up.
+    """
 
     tried: int = 0
     failing: int = 0  # failing examples, shrinking included
     kinds: set[str] = field(default_factory=set)  # distinct failures: type and where raised
     statuses: Counter[int] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
 
     def reset(self) -> None:
         self.tried = self.failing = 0
         self.kinds.clear()
         self.statuses.clear()
+        self.outcomes.clear()
 
     def figures(self) -> str:
         parts = [f"{self.tried:,} examples"]
@@ -59,6 +64,8 @@ class Tally:
             shown = ", ".join(f"{code} x{count}" for code, count in sorted(self.statuses.items()))
             parts.append(f"HTTP {shown}")
             parts.append(f"5xx: {sum(c for s, c in self.statuses.items() if s >= 500)}")
+        if self.outcomes:
+            parts.append(", ".join(f"{name} x{n}" for name, n in sorted(self.outcomes.items())))
         if self.failing:
             parts.append(f"{self.failing} failing examples while shrinking")
         return "; ".join(parts)
@@ -71,6 +78,12 @@ def note_status(status: int) -> None:
     """Count an HTTP status the running property test was answered with."""
     if _running:
         _running[-1].statuses[status] += 1
+
+
+def note_outcome(name: str) -> None:
+    """Count how an example of the running property test ended ("imported", "refused")."""
+    if _running:
+        _running[-1].outcomes[name] += 1
 
 
 def _kind(exc: BaseException) -> str:

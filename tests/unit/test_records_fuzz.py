@@ -25,7 +25,7 @@ from portal.publication import derive_public_case
 from portal.records.exporter import ZIP_RECORDS_NAME, export_zip
 from portal.records.importer import import_file
 from portal.records.schema import RECORD_ID_PATTERN, Record
-from tests.fuzzkit import counted, fuzz_settings
+from tests.fuzzkit import counted, fuzz_settings, note_outcome
 
 # One description per agency code: two descriptions of one agency in a file is an error, which
 # the mutations below make on purpose.
@@ -407,12 +407,14 @@ def test_a_records_file_is_imported_whole_or_not_at_all(
 
     if result.errors:
         event("refused")
+        note_outcome("refused")
         # The kind of the first refusal, for --hypothesis-show-statistics.
         event("first error: " + re.sub(r"\d+|'.*'", "N", result.errors[0].message)[:50])
         assert all(str(error) for error in result.errors)
         assert snapshot() == before, "a refused file changed something"
         return
     event("imported")
+    note_outcome("imported")
     assert result.imported + result.updated + result.unchanged == count
     text = data.decode("utf-8-sig")
     if text.lstrip().startswith("["):
