@@ -188,6 +188,7 @@ def test_published_image_is_served_and_private_one_is_not(
     again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     assert client.get(f"/media/{image.token}/w7").status_code == 404
+    assert client.get(f"/media/{image.token}/w%C2%B2").status_code == 404  # "²": was a 500
     assert client.get(f"/media/{image.token}/original").status_code == 404
     image.publish = False
     db.session.commit()

@@ -526,6 +526,35 @@ def test_follow_up_additions_never_fail_and_are_stored_only_on_success(
         assert entry_count() == before_entries
 
 
+@pytest.mark.parametrize("reply_to", ["²", "99999999999", "2147483648", "0", "-1"])
+def test_a_reply_to_that_is_no_id_is_ignored(
+    app: Flask, codes: tuple[str, str], reply_to: str
+) -> None:
+    # Found by the fuzzing above on PostgreSQL: "99999999999" overflowed the integer column
+    # (a 500); "²" passed str.isdigit and failed int() (a 500 on both databases).
+    client = app.test_client()
+    start = _CSRF.search(client.get("/tips/follow-up").get_data(as_text=True))
+    assert start
+    opened = client.post(
+        "/tips/follow-up",
+        data={"csrf_token": start.group(1), "reference": codes[0], "code": codes[1]},
+    )
+    assert opened.status_code == 302
+    page = client.get("/tips/follow-up/tip").get_data(as_text=True)
+    token, fresh = _CSRF.search(page), _SUBMISSION.search(page)
+    assert token and fresh
+    fields = {
+        "csrf_token": token.group(1),
+        "submission_id": fresh.group(1),
+        "text": "One more thing I remember.",
+        "reply_to": reply_to,
+    }
+    response = client.post("/tips/follow-up/tip", data=fields)
+    assert response.status_code == 302
+    entry = db.session.scalar(select(TipThreadEntry).order_by(TipThreadEntry.id.desc()))
+    assert entry is not None and entry.reply_to_id is None
+
+
 # ---------------------------------------------------------------------------
 # A part without a name
 
