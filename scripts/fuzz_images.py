@@ -185,7 +185,9 @@ class FuzzReport:
 
     @property
     def failures(self) -> int:
-        return max(len(self.crashes), len(self.problems))
+        # One saved input per crash; a fault that saved none (the fuzzer killed, or not
+        # started) is still one.
+        return len(self.crashes) or (1 if self.problems else 0)
 
     def figures(self) -> str:
         parts = []
@@ -283,7 +285,9 @@ def run(
         for path in report.crashes:
             shutil.copy(path, KEPT_CRASHES / path.name)
     if report.exit_code not in (0, None) or report.crashes:
-        report.problems.extend(match.group(0) for match in _PROBLEM.finditer(output))
+        # libFuzzer prints an exception's message twice (above and below its traceback).
+        found = dict.fromkeys(match.group(0) for match in _PROBLEM.finditer(output))
+        report.problems.extend(found)
         if not report.problems:
             report.problems.append(f"the fuzzer exited with code {report.exit_code}")
     if report.executions is None and not report.problems:
