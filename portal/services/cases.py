@@ -28,6 +28,9 @@ from portal.search import vocabulary
 
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 500
+# What importer.public_id_for makes; anything else names no case, and is not queried (a NUL
+# in a query parameter is an error on PostgreSQL).
+PUBLIC_ID = re.compile(r"[a-z0-9]{1,16}")
 _AGE = re.compile(r"^\s*(\d{1,3})\s*(?:[-–]\s*(\d{1,3})\s*)?$")
 
 
@@ -303,7 +306,7 @@ def recent_public_cases(limit: int = 6) -> list[PublicCase]:
 
 def get_public_case(public_id: str) -> PublicCase:
     """The public view of a published or identified case; NotFound for anything else."""
-    if not re.fullmatch(r"[a-z0-9]{1,16}", public_id):
+    if not PUBLIC_ID.fullmatch(public_id):
         raise NotFound(public_id)
     case = db.session.scalar(
         with_public_view_loaded(_public_query()).where(Case.public_id == public_id)

@@ -352,6 +352,15 @@ def test_tip_form_never_fails_and_stores_only_with_a_receipt(
             assert contact.name == clean_text(fields.get("name"))
 
 
+@pytest.mark.parametrize("case_id", ["a\x00b", "\x00", "x" * 300])
+def test_a_tip_to_a_case_id_no_case_can_have_is_a_404(client: FlaskClient, case_id: str) -> None:
+    # Found by the fuzzing above on PostgreSQL: a NUL in the case id reached the query (a 500).
+    fields = form_fields(client.get(f"/cases/{PUBLISHED}/tips").get_data(as_text=True))
+    response = send_tip(client, quote(case_id, safe=""), fields=fields, message="Seen her.")
+    assert response.status_code == 404
+    assert tip_count() == 0
+
+
 def test_a_replayed_form_keeps_its_first_receipt_among_the_noise(client: FlaskClient) -> None:
     # The fuzzing above reuses form ids; this pins down what a reuse must give.
     fields = {**form_fields(client.get(f"/cases/{PUBLISHED}/tips").get_data(as_text=True))}
