@@ -397,8 +397,18 @@ _KNOWN_UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "ZIP archives and office documents"),
 )
 
-# How Pillow reports undecodable input: truncated streams, bad chunks, broken headers.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+# How Pillow reports undecodable input: truncated streams, bad chunks, broken headers; and
+# pillow-heif reports libheif's refusals (a damaged file, a frame past libheif's own size
+# limit while the header claims a small image) as RuntimeError.
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    struct.error,
+    RuntimeError,
+)
 
 
 def _unsupported_message(data: bytes, accepted: str = _ACCEPTED_TEXT) -> str:

@@ -133,10 +133,11 @@ def short(public_id: str) -> ResponseReturnValue:
 def media_file(token: str, variant: str) -> Response:
     """A web-sized derivative of a published image of a public case; anything else is 404."""
     found = cases.public_image(token)
-    if found is None or not variant.startswith("w") or not variant[1:].isdigit():
+    digits = variant[1:]
+    if found is None or not variant.startswith("w") or not (digits.isascii() and digits.isdigit()):
         abort(404)
     prefix, _content_type, widths = found
-    width = int(variant[1:])
+    width = int(digits)
     if width not in widths:
         abort(404)
     etag = hashlib.sha256(f"{prefix}/{variant}".encode()).hexdigest()[:32]

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import pycountry
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 RECORD_ID_PATTERN = r"^[A-Za-z0-9._/-]{3,64}$"
 AGENCY_CODE_PATTERN = r"^[A-Z0-9-]{2,32}$"
@@ -68,6 +68,14 @@ Text500 = Annotated[str, Field(max_length=500), AfterValidator(_clean_text)]
 Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)]
 Text4000 = Annotated[str, Field(max_length=4000), AfterValidator(_clean_text)]
 Text8000 = Annotated[str, Field(max_length=8000), AfterValidator(_clean_text)]
+
+
+def _no_negative_zero(value: float) -> float:
+    # -0.0 is stored as 0.0 by SQLite: read as 0.0 at once, or an exported record (written
+    # from the stored value) would hash differently and re-import as changed.
+    return value + 0.0
+
+
 Country = Annotated[str, AfterValidator(_country)]
 IsoDate = Annotated[str, AfterValidator(_iso_date)]
 
@@ -117,8 +125,8 @@ class Event(_Strict):
     locality: Text200 | None = None
     region: Text200 | None = None
     country: Country
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90), AfterValidator(_no_negative_zero)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180), AfterValidator(_no_negative_zero)] | None = None
 
     @model_validator(mode="after")
     def _precision_matches(self) -> Event:
@@ -166,6 +174,13 @@ class Mark(_Strict):
         | None
     ) = None
     image: ImageFile | None = None
+
+    @field_validator("colours")
+    @classmethod
+    def _no_colours_is_none(cls, value: list[str] | None) -> list[str] | None:
+        # The portal keeps no difference between no colours and an empty list, and exports
+        # neither: both must read the same, or a re-imported export looks changed.
+        return value or None
 
 
 class ClothingItem(_Strict):

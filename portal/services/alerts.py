@@ -25,7 +25,7 @@ from portal.crypto import TipCipher
 from portal.extensions import db
 from portal.mail import MailError
 from portal.models import AlertNotification, Case, CaseStatus, SavedSearch
-from portal.models.base import as_utc, utcnow
+from portal.models.base import as_utc, id_from_text, utcnow
 from portal.publication import PublicCase
 from portal.services import cases
 from portal.services import search as search_service
@@ -296,11 +296,12 @@ def _by_token(token: str) -> SavedSearch | None:
         return None
     alert_id, dot, _mac = token.partition(".")
     if dot:
-        if not alert_id.isdigit() or len(alert_id) > 12:
+        number = id_from_text(alert_id)
+        if number is None:
             return None
         from portal.crypto import get_cipher
 
-        alert = db.session.get(SavedSearch, int(alert_id))
+        alert = db.session.get(SavedSearch, number)
         if alert is None or not hmac.compare_digest(link_token(get_cipher(), alert), token):
             return None
         return alert

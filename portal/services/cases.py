@@ -28,6 +28,9 @@ from portal.search import vocabulary
 
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 500
+# What importer.public_id_for makes; anything else names no case, and is not queried (a NUL
+# in a query parameter is an error on PostgreSQL).
+PUBLIC_ID = re.compile(r"[a-z0-9]{1,16}")
 _AGE = re.compile(r"^\s*(\d{1,3})\s*(?:[-–]\s*(\d{1,3})\s*)?$")
 
 
@@ -108,7 +111,11 @@ def _int(
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    # ASCII digits only: str.isdigit also passes "²" and "①", which int() refuses, and a
+    # length bound keeps int() clear of its limit on very long digit strings.
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or not (
+        low <= int(value) <= high
+    ):
         errors[name] = message
         return None
     return int(value)
@@ -299,7 +306,7 @@ def recent_public_cases(limit: int = 6) -> list[PublicCase]:
 
 def get_public_case(public_id: str) -> PublicCase:
     """The public view of a published or identified case; NotFound for anything else."""
-    if not re.fullmatch(r"[a-z0-9]{1,16}", public_id):
+    if not PUBLIC_ID.fullmatch(public_id):
         raise NotFound(public_id)
     case = db.session.scalar(
         with_public_view_loaded(_public_query()).where(Case.public_id == public_id)

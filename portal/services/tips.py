@@ -37,6 +37,7 @@ from portal.models import (
     TipThreadEntry,
 )
 from portal.models.base import as_utc, utcnow
+from portal.services.cases import PUBLIC_ID
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ def case_for_tip(public_id: str) -> Case | None:
 
     Raises AppealClosed for an identified case, which is public but takes no tips.
     """
+    if not PUBLIC_ID.fullmatch(public_id):
+        return None
     case = db.session.scalar(select(Case).where(Case.public_id == public_id))
     if case is None or not case.is_public:
         return None

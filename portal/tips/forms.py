@@ -20,6 +20,7 @@ from wtforms.validators import ValidationError
 
 from portal.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from portal.models import Relationship
+from portal.models.base import id_from_text
 from portal.services.tips import Contact, TipSubmission, Upload
 
 MAX_MESSAGE = 10_000
@@ -239,8 +240,7 @@ class FollowUpForm(_MessageForm):
             )
 
     def reply_to_id(self) -> int | None:
-        value = (self.reply_to.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return id_from_text(self.reply_to.data or "")
 
 
 def error_map(form: FlaskForm, order: list[str]) -> dict[str, str]:

@@ -530,6 +530,14 @@ def test_webp_metadata_is_dropped() -> None:
     assert mean_difference(decoded(clean.data), decoded(source)) < 4
 
 
+def test_heic_whose_frame_is_far_larger_than_its_header_says_is_refused() -> None:
+    # Found by scripts/fuzz_images.py (atheris): the header claims a small image, the frame
+    # decodes past libheif's size limit, and pillow-heif raised RuntimeError (a 500).
+    data = (FIXTURES / "fuzz-heic-oversized-frame.heic").read_bytes()
+    with pytest.raises(AttachmentRejected, match="damaged"):
+        clean_attachment(data)
+
+
 def test_heic_with_exif_becomes_a_jpeg_without_it() -> None:
     with Image.open(io.BytesIO(TATTOO)) as image:
         exif = image.info["exif"]

@@ -289,6 +289,38 @@ def test_line_separators_in_text_stay_inside_one_line(
     assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
 
 
+def test_a_mark_with_an_empty_colour_list_round_trips_unchanged(
+    app: Flask, records_dir: Path, tmp_path: Path
+) -> None:
+    # Found by tests/unit/test_records_fuzz.py: `"colours": []` was exported as no colours,
+    # which then read as a changed record and updated the case on every re-import.
+    path = records_dir / "sample-records.jsonl"
+    records = load(path)
+    records[1]["marks"][0]["colours"] = []
+    save(path, records)
+    assert import_file(path).errors == []
+    out = tmp_path / "records.jsonl"
+    export_records(out, agency_code=None, include_restricted=True)
+    assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
+    assert import_file(path).summary() == "imported 0, updated 0, unchanged 18"
+
+
+def test_a_place_at_minus_zero_round_trips_unchanged(
+    app: Flask, records_dir: Path, tmp_path: Path
+) -> None:
+    # Found by tests/unit/test_records_fuzz.py: a longitude of -0.0 was stored as 0.0, so the
+    # export hashed differently and updated its case on re-import.
+    path = records_dir / "sample-records.jsonl"
+    records = load(path)
+    records[0]["event"]["lat"], records[0]["event"]["lon"] = 51.5, -0.0
+    save(path, records)
+    assert import_file(path).errors == []
+    out = tmp_path / "records.jsonl"
+    export_records(out, agency_code=None, include_restricted=True)
+    assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
+    assert import_file(path).summary() == "imported 0, updated 0, unchanged 18"
+
+
 def test_cli_export_and_reimport(app: Flask, sample_cases: Path, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
     out = tmp_path / "backup" / "all.jsonl"

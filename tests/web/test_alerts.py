@@ -197,6 +197,9 @@ def test_unknown_or_expired_links_are_a_clear_404(
         "/alerts/confirm/nonsense",
         "/alerts/unsubscribe/nonsense",
         "/alerts/unsubscribe/1.abc",
+        # Not ids: a superscript digit, and one past PostgreSQL's integer range (were 500s).
+        "/alerts/unsubscribe/%C2%B2.abc",
+        "/alerts/confirm/99999999999.abc",
     ):
         response = client.get(path)
         assert response.status_code == 404, path

@@ -94,6 +94,17 @@ def test_bad_filters_show_an_error_summary_and_keep_input(
     assert "<title>Error: " in html
 
 
+def test_numbers_that_are_digits_but_not_whole_numbers_are_a_400(
+    client: FlaskClient, sample_cases: Path
+) -> None:
+    # Found by tests/web/test_search_fuzz.py: "²".isdigit() is true, int("²") fails (a 500).
+    for path in ("/cases", "/search", "/api/v1/cases"):
+        for value in ("²", "①", "9" * 5000):
+            for name in ("year_from", "year_to", "page", "per_page"):
+                response = client.get(path, query_string={name: value})
+                assert response.status_code == 400, (path, value, name, response.status_code)
+
+
 def test_case_page_shows_everything_publishable_in_order(
     client: FlaskClient, sample_cases: Path
 ) -> None:
@@ -177,6 +188,7 @@ def test_published_image_is_served_and_private_one_is_not(
     again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     assert client.get(f"/media/{image.token}/w7").status_code == 404
+    assert client.get(f"/media/{image.token}/w%C2%B2").status_code == 404  # "²": was a 500
     assert client.get(f"/media/{image.token}/original").status_code == 404
     image.publish = False
     db.session.commit()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import func, select
@@ -28,6 +28,7 @@ from portal.records.importer import public_id_for
 from portal.services import tips as tip_service
 from portal.tips.forms import clean_text
 from tests.conftest import FIXTURES
+from tests.fuzzkit import counted, fuzz_settings, note_status
 from tests.tipkit import browser_filename, form_fields, receipt_codes, send_tip
 
 PUBLISHED = public_id_for("BE-FPJ-ANTWERP", "BE-1992-0603")
@@ -40,15 +41,8 @@ EXPECTED_STATUSES = {200, 302, 400, 404, 409, 410, 413, 429}
 # Pillow warns about damaged EXIF in fuzzed photos and goes on (the EXIF is dropped anyway);
 # only this suite's warnings-as-errors would turn that into an exception.
 CORRUPT_EXIF_WARNING = "ignore::UserWarning:PIL.TiffImagePlugin"
-FUZZ = settings(
-    max_examples=80,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
+# `make verify` raises the counts (tests.fuzzkit.SCALE_VARIABLE).
+FUZZ = fuzz_settings(max_examples=80)
 
 
 def _png() -> bytes:
@@ -233,6 +227,7 @@ def newest_tip() -> Tip:
 
 def assert_expected(response: TestResponse) -> None:
     event(f"status {response.status_code}")  # shown by --hypothesis-show-statistics
+    note_status(response.status_code)
     assert response.status_code < 500, response.get_data(as_text=True)[:2000]
     assert response.status_code in EXPECTED_STATUSES, response.status_code
 
@@ -300,6 +295,7 @@ def tip_forms(draw: st.DrawFn, rendered: dict[str, str]) -> tuple[str, MultiDict
 
 
 @pytest.mark.filterwarnings(CORRUPT_EXIF_WARNING)
+@counted("hypothesis: tip form")
 @FUZZ
 @given(data=st.data())
 def test_tip_form_never_fails_and_stores_only_with_a_receipt(
@@ -345,6 +341,15 @@ def test_tip_form_never_fails_and_stores_only_with_a_receipt(
             assert contact.name == clean_text(fields.get("name"))
 
 
+@pytest.mark.parametrize("case_id", ["a\x00b", "\x00", "x" * 300])
+def test_a_tip_to_a_case_id_no_case_can_have_is_a_404(client: FlaskClient, case_id: str) -> None:
+    # Found by the fuzzing above on PostgreSQL: a NUL in the case id reached the query (a 500).
+    fields = form_fields(client.get(f"/cases/{PUBLISHED}/tips").get_data(as_text=True))
+    response = send_tip(client, quote(case_id, safe=""), fields=fields, message="Seen her.")
+    assert response.status_code == 404
+    assert tip_count() == 0
+
+
 def test_a_replayed_form_keeps_its_first_receipt_among_the_noise(client: FlaskClient) -> None:
     # The fuzzing above reuses form ids; this pins down what a reuse must give.
     fields = {**form_fields(client.get(f"/cases/{PUBLISHED}/tips").get_data(as_text=True))}
@@ -382,6 +387,7 @@ def typed_like_a_person(draw: st.DrawFn, value: str) -> str:
     return draw(st.sampled_from(["", " ", "\t"])) + typed + draw(st.sampled_from(["", " ", "\n"]))
 
 
+@counted("hypothesis: tip follow-up")
 @FUZZ
 @given(
     data=st.data(),
@@ -448,7 +454,8 @@ def test_follow_up_start_never_fails_and_opens_only_the_right_tip(
 
 
 @pytest.mark.filterwarnings(CORRUPT_EXIF_WARNING)
-@settings(FUZZ, max_examples=50)
+@counted("hypothesis: tip follow-up")
+@fuzz_settings(max_examples=50)
 @given(
     data=st.data(),
     text=optional(texts()),
@@ -515,6 +522,35 @@ def test_follow_up_additions_never_fail_and_are_stored_only_on_success(
     else:
         assert response.status_code == 400
         assert entry_count() == before_entries
+
+
+@pytest.mark.parametrize("reply_to", ["²", "99999999999", "2147483648", "0", "-1"])
+def test_a_reply_to_that_is_no_id_is_ignored(
+    app: Flask, codes: tuple[str, str], reply_to: str
+) -> None:
+    # Found by the fuzzing above on PostgreSQL: "99999999999" overflowed the integer column
+    # (a 500); "²" passed str.isdigit and failed int() (a 500 on both databases).
+    client = app.test_client()
+    start = _CSRF.search(client.get("/tips/follow-up").get_data(as_text=True))
+    assert start
+    opened = client.post(
+        "/tips/follow-up",
+        data={"csrf_token": start.group(1), "reference": codes[0], "code": codes[1]},
+    )
+    assert opened.status_code == 302
+    page = client.get("/tips/follow-up/tip").get_data(as_text=True)
+    token, fresh = _CSRF.search(page), _SUBMISSION.search(page)
+    assert token and fresh
+    fields = {
+        "csrf_token": token.group(1),
+        "submission_id": fresh.group(1),
+        "text": "One more thing I remember.",
+        "reply_to": reply_to,
+    }
+    response = client.post("/tips/follow-up/tip", data=fields)
+    assert response.status_code == 302
+    entry = db.session.scalar(select(TipThreadEntry).order_by(TipThreadEntry.id.desc()))
+    assert entry is not None and entry.reply_to_id is None
 
 
 # ---------------------------------------------------------------------------
