@@ -11,7 +11,6 @@ import argparse
 import cProfile
 import http.client
 import json
-import math
 import os
 import pstats
 import random
@@ -35,6 +34,7 @@ from urllib.parse import urlencode
 
 from flask import Flask
 from flask_migrate import upgrade
+from loadkit import percentile
 from sqlalchemy import func, select
 
 from portal import create_app, search
@@ -355,12 +355,6 @@ class Group:
         if not self.ref_times:
             return None
         return self.p95 / max(percentile(self.ref_times, 0.95), 1e-6)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the value at least `fraction` of the samples are at or under."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def millis(func: Callable[[], Any]) -> tuple[float, Any]:

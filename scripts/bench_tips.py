@@ -13,7 +13,6 @@ import argparse
 import collections
 import http.client
 import io
-import math
 import os
 import random
 import re
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from loadkit import FilePart, multipart, percentile
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -98,6 +98,10 @@ class Photo:
     data: bytes
     content_type: str
     exif: bool
+
+    @property
+    def part(self) -> FilePart:
+        return (self.name, self.content_type, self.data)
 
 
 def _picture(width: int, height: int, sigma: float, rng: random.Random) -> Image.Image:
@@ -172,34 +176,6 @@ def make_message(rng: random.Random) -> str:
     if rng.random() < 0.3:
         text += "\r\n\r\n" + " ".join(rng.choice(MESSAGES).split()[:40]) * rng.randrange(1, 6)
     return text
-
-
-def multipart(fields: list[tuple[str, str]], image: Photo | None) -> tuple[bytes, str]:
-    """A multipart/form-data body as a browser sends the tip form (an empty file part if none)."""
-    boundary = "----RecogniseBench" + secrets.token_hex(12)
-    parts: list[bytes] = []
-    for name, value in fields:
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + value.encode()
-            + b"\r\n"
-        )
-    filename, content_type, data = (
-        (image.name, image.content_type, image.data)
-        if image
-        else ("", "application/octet-stream", b"")
-    )
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
-        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-# -- HTTP --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -440,7 +416,7 @@ class Tipster:
             ("email", f"tipster{rng.randrange(10**6)}@example.org" if contact else ""),
             ("phone", "07700 900 982" if contact and rng.random() < 0.5 else ""),
         ]
-        body, content_type = multipart(values, image)
+        body, content_type = multipart(values, image.part if image else None)
         path = f"/cases/{form.case_id}/tips"
         headers = {
             "Content-Type": content_type,
@@ -740,14 +716,6 @@ def check_database(app: Flask, media_root: Path, sent: list[Sent]) -> Check:
 
 
 # -- the run -----------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the value at least `fraction` of the samples are at or under."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def verdict(passed: bool) -> str:

@@ -15,11 +15,11 @@ import random
 import secrets
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from loadkit import multipart
 from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
@@ -269,25 +269,3 @@ class Tipster(Browsing):
                             "photo": photo is not None,
                         }
                     )
-
-
-def multipart(
-    fields: list[tuple[str, str]], photo: tuple[str, str, bytes] | None
-) -> tuple[bytes, str]:
-    """A multipart/form-data body as a browser sends the tip form (an empty file part if none)."""
-    boundary = "----RecogniseSurge" + uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-        + value.encode()
-        + b"\r\n"
-        for name, value in fields
-    ]
-    filename, content_type, data = photo or ("", "application/octet-stream", b"")
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; '
-        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-        + data
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"

@@ -39,6 +39,7 @@ from typing import Any
 import bench_tips
 import boto3
 from flask import Flask
+from loadkit import multipart
 from markupsafe import escape
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -202,7 +203,7 @@ class Tipsters:
             ("relationship", rng.choice(bench_tips.RELATIONSHIPS)),
             ("contact_ok", "no"),
         ]
-        body, content_type = bench_tips.multipart(values, photo)
+        body, content_type = multipart(values, photo.part if photo else None)
         path = f"/cases/{form.case_id}/tips"
         headers = {
             "Content-Type": content_type,

@@ -33,6 +33,7 @@ from typing import Any
 import redis
 from bench_tips import machine_cpu_seconds, make_images, server_cpu_seconds
 from flask import Flask
+from loadkit import percentile
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from surgekit import RouteStats, read_stats_csv, stats_path
@@ -228,14 +229,6 @@ def read_server_log(log: Path, offset: int, side: ServerSide) -> None:
 def children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def percentile(values: list[int], fraction: float) -> float:
-    """Nearest-rank percentile, as locust's own."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def fmt_ms(value: float) -> str:
