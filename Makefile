@@ -97,9 +97,9 @@ translations-compile: install
 	$(BIN)/pybabel compile -d $(LOCALES) --statistics
 ## verify: load surge, fault drills, attack suite, fuzzing and the backup drill, then a summary
 ## table of what was tried and what failed (QUICK=1: the fast parts CI runs; PARTS=attack,fuzz:
-## some; README=1: write the table into README.md)
+## some; README=1: write the table into README.md; COLLECT=1: run nothing, tabulate the latest)
 verify: install-verify
-	$(BIN)/python scripts/verify.py $(if $(QUICK),--quick) $(if $(PARTS),--parts $(PARTS)) $(if $(README),--readme)
+	$(BIN)/python scripts/verify.py $(if $(QUICK),--quick) $(if $(PARTS),--parts $(PARTS)) $(if $(README),--readme) $(if $(COLLECT),--collect)
 
 ## page-weight: bytes of HTML, CSS and JS (raw and gzipped) of each public page over demo data
 page-weight: install-test

@@ -1,6 +1,7 @@
 """`make verify`: run the proof parts (backup, attack, fuzz, faults, surge) and print one table.
 
 Usage: .venv/bin/python scripts/verify.py [--quick] [--parts backup,attack,...] [--readme]
+       .venv/bin/python scripts/verify.py --collect [--readme]
 Each part is `scripts/verify_<part>.py`; it prints its own report and leaves its rows in
 build/verify/<part>.json. This script runs them one after another (they measure, so they must
 not share the machine), then prints the rows of all of them. It exits 1 if any check failed or
@@ -10,6 +11,7 @@ any part did not finish. --readme writes the table into README.md between its ma
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -49,6 +51,23 @@ def run_part(slug: str, quick: bool) -> tuple[int, float]:
     return completed.returncode, time.monotonic() - started
 
 
+def stamp(slug: str, mode: str, seconds: float) -> None:
+    """Note in a part's saved rows how it ran, for a later --collect to say."""
+    path = RESULTS_DIR / f"{slug}.json"
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.update(mode=mode, seconds=round(seconds))
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def how_it_ran(slug: str) -> str:
+    path = RESULTS_DIR / f"{slug}.json"
+    if not path.exists():
+        return f"{slug} not run"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return f"{slug} {data.get('mode', '?')} {data.get('seconds', '?')} s ({data['finished']})"
+
+
 def summary(slug: str, code: int, seconds: float) -> list[Row]:
     rows = load_rows(slug)
     if not rows:
@@ -76,6 +95,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the fast subset of each part (CI)")
     parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated parts to run")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="run nothing: tabulate the latest saved rows of the parts (run at different times)",
+    )
     args = parser.parse_args()
     chosen = [name.strip() for name in args.parts.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in PARTS]
@@ -84,20 +108,33 @@ def main() -> None:
 
     rows: list[Row] = []
     timings: list[str] = []
+    mode = "quick" if args.quick else "full"
     for slug in PARTS:
-        if slug in chosen:
-            code, seconds = run_part(slug, args.quick)
-            rows.extend(summary(slug, code, seconds))
-            timings.append(f"{PART_TITLES[slug].lower()} {seconds:.0f} s")
+        if slug not in chosen:
+            continue
+        if args.collect:
+            saved = load_rows(slug)
+            rows.extend(saved or [Row(PART_TITLES[slug], "part not run", None, 1)])
+            timings.append(how_it_ran(slug))
+            continue
+        code, seconds = run_part(slug, args.quick)
+        stamp(slug, mode, seconds)
+        rows.extend(summary(slug, code, seconds))
+        timings.append(f"{slug} {seconds:.0f} s")
 
     table = render_table(rows)
     failed = [row for row in rows if not row.passed]
-    mode = "quick" if args.quick else "full"
-    heading = (
-        f"`make verify` ({mode}), {time.strftime('%Y-%m-%d', time.gmtime())}:"
-        f" {os.cpu_count()} CPUs, Python {platform.python_version()};"
-        f" wall time {', '.join(timings)}."
-    )
+    if args.collect:
+        heading = (
+            f"`make verify`, parts run separately on {os.cpu_count()} CPUs, Python"
+            f" {platform.python_version()}: {'; '.join(timings)}."
+        )
+    else:
+        heading = (
+            f"`make verify` ({mode}), {time.strftime('%Y-%m-%d', time.gmtime())}:"
+            f" {os.cpu_count()} CPUs, Python {platform.python_version()};"
+            f" wall time {', '.join(timings)}."
+        )
     print(f"\n==== Summary\n\n{heading}\n\n{table}\n")
     print(f"{len(rows)} checks, {len(failed)} failed.")
     if args.readme:
