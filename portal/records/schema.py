@@ -20,6 +20,7 @@ EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Codes in use by INTERPOL and European police that ISO reserves for user assignment.
 _EXTRA_COUNTRY_CODES = {"XK"}
+RESTRICTED_MAX_DEPTH = 32
 RESTRICTED_MAX_BYTES = 256 * 1024
 
 
@@ -237,18 +238,21 @@ class Identified(_Strict):
 
 
 def _check_restricted(value: dict[str, Any]) -> dict[str, Any]:
-    def walk(node: Any) -> None:
+    def walk(node: Any, depth: int) -> None:
         if isinstance(node, str) and "\x00" in node:
             raise ValueError("contains a NUL character")
+        if isinstance(node, dict | list) and depth > RESTRICTED_MAX_DEPTH:
+            # JSON reads deeper nesting than the record can be stored and exported with.
+            raise ValueError(f"is nested more than {RESTRICTED_MAX_DEPTH} levels deep")
         if isinstance(node, dict):
             for key, child in node.items():
-                walk(key)
-                walk(child)
+                walk(key, depth + 1)
+                walk(child, depth + 1)
         elif isinstance(node, list):
             for child in node:
-                walk(child)
+                walk(child, depth + 1)
 
-    walk(value)
+    walk(value, 1)
     if len(json.dumps(value, ensure_ascii=False).encode()) > RESTRICTED_MAX_BYTES:
         raise ValueError(f"is larger than {RESTRICTED_MAX_BYTES // 1024} kB")
     return value

@@ -154,6 +154,24 @@ def test_bad_record_is_reported_with_field_path(change: Any, expected: str) -> N
     assert any(message.startswith(expected) for message in messages), messages
 
 
+def nested(depth: int) -> dict[str, Any]:
+    """A restricted object `depth` levels deep (the object itself is level 1)."""
+    node: dict[str, Any] = {"x": "bottom"}
+    for _ in range(depth - 1):
+        node = {"x": [node]} if len(str(node)) % 2 else {"x": node}
+    return node
+
+
+def test_restricted_data_nested_too_deep_is_refused_not_a_crash() -> None:
+    # Found by fuzzing: JSON reads ~250 levels, which the record then could not be stored with.
+    record = sample()
+    record["restricted"] = {"notes": [nested(40)]}
+    messages = errors_for(record)
+    assert any("restricted: is nested more than 32 levels deep" in m for m in messages), messages
+    record["restricted"] = {"notes": nested(20)}
+    assert errors_for(record) == []
+
+
 def test_record_without_usable_id_is_named_by_position(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     record = sample()
