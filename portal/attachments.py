@@ -304,6 +304,7 @@ def clean_pdf(data: bytes) -> bytes:
         RecursionError,
         OSError,
         AssertionError,
+        ArithmeticError,  # a cross-reference offset past what a file position can hold
     ) as exc:
         # pypdf reports damaged files through many exception types; none is the sender's fault.
         log.info("PDF attachment refused: %s", type(exc).__name__)

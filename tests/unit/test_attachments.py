@@ -899,6 +899,13 @@ def test_damaged_pdf_is_refused(data: bytes, words: str) -> None:
     assert words in rejected(data)
 
 
+def test_pdf_with_an_offset_too_large_for_a_file_position_is_refused() -> None:
+    # Found by scripts/fuzz_images.py (atheris): pypdf seeks to the trailer's startxref and
+    # raised OverflowError for a number past what a C file offset holds (a 500).
+    data = (FIXTURES / "fuzz-pdf-huge-startxref.pdf").read_bytes()
+    assert DAMAGED in rejected(data)
+
+
 # ---------------------------------------------------------------------------
 # strip_jpeg_metadata
 
