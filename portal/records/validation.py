@@ -131,15 +131,29 @@ def read_records(path: Path) -> tuple[list[RawRecord], list[RecordError]]:
     return _read_lines(text)
 
 
+class _NonStandardNumber(ValueError):
+    """NaN or Infinity: Python's json reads them, JSON (and PostgreSQL's json type) does not."""
+
+
+def _refuse_constant(word: str) -> Any:
+    raise _NonStandardNumber(f"invalid JSON: {word} is not a JSON number")
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def _read_array(name: str, text: str) -> tuple[list[RawRecord], list[RecordError]]:
     try:
-        data = json.loads(text)
+        data = _loads(text)
     except json.JSONDecodeError as exc:
         return [], [
             RecordError(
                 name, WHOLE_FILE, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             )
         ]
+    except _NonStandardNumber as exc:
+        return [], [RecordError(name, WHOLE_FILE, str(exc))]
     except RecursionError:
         return [], [RecordError(name, WHOLE_FILE, "invalid JSON: nested too deeply")]
     if not isinstance(data, list):
@@ -157,13 +171,15 @@ def _read_lines(text: str) -> tuple[list[RawRecord], list[RecordError]]:
             continue
         position = f"line {number}"
         try:
-            records.append(RawRecord(position, json.loads(line)))
+            records.append(RawRecord(position, _loads(line)))
         except json.JSONDecodeError as exc:
             errors.append(
                 RecordError(
                     position, WHOLE_RECORD, f"invalid JSON at column {exc.colno}: {exc.msg}"
                 )
             )
+        except _NonStandardNumber as exc:
+            errors.append(RecordError(position, WHOLE_RECORD, str(exc)))
         except RecursionError:
             errors.append(RecordError(position, WHOLE_RECORD, "invalid JSON: nested too deeply"))
     return records, errors

@@ -162,6 +162,19 @@ def nested(depth: int) -> dict[str, Any]:
     return node
 
 
+@pytest.mark.parametrize("word", ["Infinity", "-Infinity", "NaN"])
+def test_nan_and_infinity_are_not_json_numbers(tmp_path: Path, word: str) -> None:
+    # Found by fuzzing: Python's json reads them, and PostgreSQL's json column then refused
+    # the restricted data of an accepted record in the middle of an import.
+    path = tmp_path / "r.jsonl"
+    record = json.dumps(sample())[:-1] + f', "restricted": {{"x": {word}}}}}'
+    path.write_text(record + "\n")
+    validated = validate_file(path)
+    assert [str(e) for e in validated.errors] == [
+        f"line 1: (record): invalid JSON: {word} is not a JSON number"
+    ]
+
+
 def test_restricted_data_nested_too_deep_is_refused_not_a_crash() -> None:
     # Found by fuzzing: JSON reads ~250 levels, which the record then could not be stored with.
     record = sample()
@@ -206,6 +219,7 @@ def test_malformed_json_lines_name_the_line(tmp_path: Path) -> None:
         (b'[{"a": 1},', "r.json: (file): invalid JSON at line 1 column"),
         (b"\xff\xfe\x00garbage", "r.json: (file): is not UTF-8 text"),
         (b"[" * 100_000, "r.json: (file): invalid JSON"),
+        (b'[{"a": NaN}]', "r.json: (file): invalid JSON: NaN is not a JSON number"),
     ],
 )
 def test_unreadable_files_are_reported(tmp_path: Path, content: bytes, expected: str) -> None:
