@@ -9,22 +9,6 @@ from typing import Any
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.orm import Mapped, mapped_column
 
-# The largest id an integer primary key holds on PostgreSQL; a larger one in a query is an error.
-MAX_ID = 2**31 - 1
-
-
-def id_from_text(text: str) -> int | None:
-    """The row id `text` (from a form or a URL) names, or None if it cannot name one.
-
-    ASCII digits only: str.isdigit also passes "²", which int() refuses; and an id past
-    PostgreSQL's integer range would fail the query rather than find nothing.
-    """
-    text = text.strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
-        return None
-    value = int(text)
-    return value if 0 < value <= MAX_ID else None
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -25,8 +25,9 @@ from portal.crypto import TipCipher
 from portal.extensions import db
 from portal.mail import MailError
 from portal.models import AlertNotification, Case, CaseStatus, SavedSearch
-from portal.models.base import as_utc, id_from_text, utcnow
+from portal.models.base import as_utc, utcnow
 from portal.publication import PublicCase
+from portal.security import parse_id
 from portal.services import cases
 from portal.services import search as search_service
 from portal.services.cases import CaseFilters
@@ -296,7 +297,7 @@ def _by_token(token: str) -> SavedSearch | None:
         return None
     alert_id, dot, _mac = token.partition(".")
     if dot:
-        number = id_from_text(alert_id)
+        number = parse_id(alert_id)
         if number is None:
             return None
         from portal.crypto import get_cipher

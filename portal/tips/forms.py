@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError
 
 from portal.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from portal.models import Relationship
-from portal.models.base import id_from_text
+from portal.security import parse_id
 from portal.services.tips import Contact, TipSubmission, Upload
 
 MAX_MESSAGE = 10_000
@@ -240,7 +240,7 @@ class FollowUpForm(_MessageForm):
             )
 
     def reply_to_id(self) -> int | None:
-        return id_from_text(self.reply_to.data or "")
+        return parse_id((self.reply_to.data or "").strip())
 
 
 def error_map(form: FlaskForm, order: list[str]) -> dict[str, str]:
