@@ -36,14 +36,15 @@ from loadkit import FilePart, multipart, percentile
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from verifykit import server_environment
 
 from portal import create_app
 from portal.attachments import sniff
 from portal.config import PROJECT_ROOT, Settings
-from portal.crypto import get_cipher, new_key
+from portal.crypto import TipCipher, get_cipher, new_key
 from portal.extensions import db
-from portal.media import get_media_store
-from portal.models import AttachmentState, Case, CaseStatus, Tip
+from portal.media import MediaStore, get_media_store
+from portal.models import AttachmentState, Case, CaseStatus, Tip, TipAttachment
 from portal.services.tips import ATTACHMENT_PREFIX, read_attachment, read_message
 from portal.tips.forms import clean_text
 
@@ -544,21 +545,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_environment(settings: Settings) -> dict[str, str]:
-    # Inherited PORTAL_* settings (a raised rate limit, say) must not change what is measured.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-    env.update(
-        PORTAL_ENV=settings.env,
-        PORTAL_SECRET_KEY=settings.secret_key,
-        PORTAL_DATABASE_URL=settings.database_url,
-        PORTAL_MEDIA_URL=settings.media_url,
-        PORTAL_SEARCH_DIR=settings.search_dir,
-        PORTAL_TIP_ENCRYPTION_KEY=settings.tip_encryption_key or "",
-        PORTAL_PROXY_HOPS=str(settings.proxy_hops),
-    )
-    return env
-
-
 @contextmanager
 def gunicorn_server(
     settings: Settings, workers: int, threads: int, log_path: Path
@@ -634,16 +620,30 @@ class Check:
         )
 
 
+def tips_by_submission() -> dict[str, Tip]:
+    """Every stored tip, attachments loaded, by the submission id its form carried."""
+    query = select(Tip).options(selectinload(Tip.attachments))
+    return {tip.submission_id: tip for tip in db.session.scalars(query)}
+
+
+def attachment_problem(cipher: TipCipher, store: MediaStore, attachment: TipAttachment) -> str:
+    """What is wrong with a stored (not parked) attachment's object; "" when nothing is."""
+    if not store.exists(attachment.storage_key):
+        return "missing"
+    try:
+        data = read_attachment(cipher, store, attachment)
+    except Exception:  # a partial or damaged object: exactly what the checks look for
+        return "unreadable"
+    return "" if sniff(data) in ("jpeg", "png") else "not a photo"
+
+
 def check_database(app: Flask, media_root: Path, sent: list[Sent]) -> Check:
     """Every receipt against the rows and media objects the server left behind."""
     check = Check()
     with app.app_context():
         cipher = get_cipher()
         store = get_media_store()
-        tips = {
-            tip.submission_id: tip
-            for tip in db.session.scalars(select(Tip).options(selectinload(Tip.attachments)))
-        }
+        tips = tips_by_submission()
         check.duplicate_rows = sum(
             count - 1
             for (count,) in db.session.execute(
@@ -662,16 +662,9 @@ def check_database(app: Flask, media_root: Path, sent: list[Sent]) -> Check:
                     check.attachments_parked += 1
                     continue
                 check.attachments_stored += 1
-                if not (media_root / attachment.storage_key).is_file():
-                    check.objects_missing += 1
-                    continue
-                try:
-                    data = read_attachment(cipher, store, attachment)
-                except Exception:  # any failure to read back is what this check reports
-                    check.objects_unreadable += 1
-                    continue
-                if sniff(data) not in ("jpeg", "png"):
-                    check.objects_unreadable += 1
+                problem = attachment_problem(cipher, store, attachment)
+                check.objects_missing += problem == "missing"
+                check.objects_unreadable += problem not in ("", "missing")
         for item in sent:
             outcomes = [o for o in [item.first, *item.repeats] if o]
             for outcome in item.repeats:

@@ -41,9 +41,8 @@ import boto3
 from flask import Flask
 from loadkit import multipart
 from markupsafe import escape
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import selectinload
 from verifykit import (
     Row,
     Server,
@@ -60,13 +59,12 @@ from verifykit import (
 )
 
 from portal import create_app
-from portal.attachments import sniff
 from portal.config import Settings
 from portal.crypto import get_cipher
 from portal.extensions import db
 from portal.media import MediaError, get_media_store
-from portal.models import AttachmentState, Case, CaseStatus, Tip, TipAttachment
-from portal.services.tips import read_attachment, read_message, reconcile_attachments
+from portal.models import AttachmentState, Case, CaseStatus, TipAttachment
+from portal.services.tips import read_message, reconcile_attachments
 from portal.tips.forms import clean_text
 
 PART = "Faults"
@@ -267,6 +265,12 @@ class Check:
             + self.unreadable
         )
 
+    def report(self, label: str = "") -> None:
+        """The summary line and the first problems, as each drill reports them."""
+        print(f"  {label}{self.summary()}")
+        for problem in self.problems[:10]:
+            print(f"    PROBLEM {problem}")
+
     def summary(self) -> str:
         return (
             f"{self.receipted} receipted, {self.lost} lost, {self.wrong_content} wrong content, "
@@ -284,10 +288,7 @@ def check_stored(app: Flask, sent: list[Sent]) -> Check:
     with app.app_context():
         cipher = get_cipher()
         store = get_media_store()
-        tips = {
-            tip.submission_id: tip
-            for tip in db.session.scalars(select(Tip).options(selectinload(Tip.attachments)))
-        }
+        tips = bench_tips.tips_by_submission()
         for tip in tips.values():
             try:
                 read_message(cipher, tip)
@@ -298,19 +299,12 @@ def check_stored(app: Flask, sent: list[Sent]) -> Check:
                 check.attachment_rows += 1
                 if attachment.state is AttachmentState.PARKED:
                     check.parked += 1
-                elif not store.exists(attachment.storage_key):
-                    check.dangling += 1
-                    check.problems.append(f"{attachment.storage_key} missing ({tip.reference})")
                     continue
-                try:
-                    data = read_attachment(cipher, store, attachment)
-                except Exception:  # a partial or damaged object: exactly what this looks for
-                    check.unreadable += 1
-                    check.problems.append(f"{attachment.storage_key} unreadable")
-                    continue
-                if sniff(data) not in ("jpeg", "png"):
-                    check.unreadable += 1
-                    check.problems.append(f"{attachment.storage_key} is not a photo")
+                problem = bench_tips.attachment_problem(cipher, store, attachment)
+                if problem:
+                    check.dangling += problem == "missing"
+                    check.unreadable += problem != "missing"
+                    check.problems.append(f"{attachment.storage_key} {problem} ({tip.reference})")
         for item in sent:
             row = tips.get(item.submission_id)
             if len(item.references) > 1:
@@ -500,9 +494,7 @@ def drill_sigkill(args: argparse.Namespace, base: Base, work: Path) -> Row:
             errors += sum(1 for a in attempts if a.status >= 500 and not a.honest)
             print(f"  run {run + 1}: {operator_retry(app)}")
             check = check_stored(app, everything)
-            print(f"  run {run + 1}: {len(tipsters.sent)} forms sent; {check.summary()}")
-            for problem in check.problems[:10]:
-                print(f"    PROBLEM {problem}")
+            check.report(f"run {run + 1}: {len(tipsters.sent)} forms sent; ")
             total = check
     failures = total.failures + errors
     figures = (
@@ -650,9 +642,7 @@ def drill_database(args: argparse.Namespace, base: Base, work: Path) -> Row:
         print(f"  tip POSTs during the outage: {dict(statuses)} ({honest} honest 503s)")
         print(f"  form GETs during the outage: {dict(forms)}; /healthz: {dict(checks)}")
         print(f"  after recovery: {recovered} receipts of {len(after)} sends")
-        print(f"  {check.summary()}")
-        for problem in check.problems[:10]:
-            print(f"    PROBLEM {problem}")
+        check.report()
     not_recovered = 0 if recovered_at is not None and recovered else 1
     failures = len(bad) + bad_forms + bad_health + check.failures + not_recovered
     tried = len(during) + sum(forms.values())
@@ -788,23 +778,14 @@ def drill_s3(args: argparse.Namespace, base: Base, work: Path) -> Row:
         finally:
             tipsters.finish()
             stop(server)
-        parked_before = 0
         with app.app_context():
-            parked_before = len(
-                list(
-                    db.session.scalars(
-                        select(TipAttachment.id).where(
-                            TipAttachment.state == AttachmentState.PARKED
-                        )
-                    )
-                )
-            )
+            parked = TipAttachment.state == AttachmentState.PARKED
+            count = select(func.count()).select_from(TipAttachment).where(parked)
+            parked_before = db.session.scalar(count) or 0
         retry = operator_retry(app)
         print(f"  {parked_before} attachments parked; {retry}")
         check = check_stored(app, tipsters.sent)
-        print(f"  {check.summary()}")
-        for problem in check.problems[:10]:
-            print(f"    PROBLEM {problem}")
+        check.report()
         figures_by_mode = []
         failures = check.failures + check.parked
         tried = 0
@@ -904,9 +885,7 @@ def drill_disk(args: argparse.Namespace, base: Base, work: Path) -> Row:
             retry = operator_retry(app)
             print(f"  {retry}")
             check = check_stored(app, tipsters.sent)
-            print(f"  {check.summary()}")
-            for line in check.problems[:10]:
-                print(f"    PROBLEM {line}")
+            check.report()
             temp_files = sum(1 for p in media_dir.rglob(".*.tmp"))
             during = answered(tipsters.sent, (start, end))
             statuses = Counter(a.status for a in during)

@@ -252,13 +252,10 @@ def start_gunicorn(
     return Server(port, process, log)
 
 
-def stop(server: Server, *, kill: bool = False) -> None:
+def stop(server: Server) -> None:
     if server.process.poll() is not None:
         return
-    if kill:
-        server.process.kill()
-    else:
-        server.process.terminate()
+    server.process.terminate()
     try:
         server.process.wait(timeout=20)
     except subprocess.TimeoutExpired:
