@@ -266,6 +266,15 @@ def test_export_beside_the_original_files_never_overwrites_them(
     assert len(list((sample_cases.parent / "images").rglob("*.jpg"))) == 1
 
 
+def reexported(path: Path, tmp_path: Path) -> Path:
+    """Import `path`, export everything, and check the export re-imports as unchanged."""
+    assert import_file(path).errors == []
+    out = tmp_path / "records.jsonl"
+    export_records(out, agency_code=None, include_restricted=True)
+    assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
+    return out
+
+
 def test_line_separators_in_text_stay_inside_one_line(
     app: Flask, records_dir: Path, tmp_path: Path
 ) -> None:
@@ -282,11 +291,8 @@ def test_line_separators_in_text_stay_inside_one_line(
         .replace("\x85", "\\u0085"),
         "utf-8",
     )
-    assert import_file(path).errors == []
-    out = tmp_path / "records.jsonl"
-    export_records(out, agency_code=None, include_restricted=True)
+    out = reexported(path, tmp_path)
     assert len(out.read_text("utf-8").split("\n")) == 19  # 18 lines and the final newline
-    assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
 
 
 def test_a_mark_with_an_empty_colour_list_round_trips_unchanged(
@@ -298,10 +304,7 @@ def test_a_mark_with_an_empty_colour_list_round_trips_unchanged(
     records = load(path)
     records[1]["marks"][0]["colours"] = []
     save(path, records)
-    assert import_file(path).errors == []
-    out = tmp_path / "records.jsonl"
-    export_records(out, agency_code=None, include_restricted=True)
-    assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
+    reexported(path, tmp_path)
     assert import_file(path).summary() == "imported 0, updated 0, unchanged 18"
 
 
@@ -314,10 +317,7 @@ def test_a_place_at_minus_zero_round_trips_unchanged(
     records = load(path)
     records[0]["event"]["lat"], records[0]["event"]["lon"] = 51.5, -0.0
     save(path, records)
-    assert import_file(path).errors == []
-    out = tmp_path / "records.jsonl"
-    export_records(out, agency_code=None, include_restricted=True)
-    assert import_file(out).summary() == "imported 0, updated 0, unchanged 18"
+    reexported(path, tmp_path)
     assert import_file(path).summary() == "imported 0, updated 0, unchanged 18"
 
 

@@ -376,6 +376,21 @@ def codes(client: FlaskClient) -> tuple[str, str]:
     return receipt_codes(response.get_data(as_text=True))
 
 
+def open_follow_up(client: FlaskClient, codes: tuple[str, str]) -> tuple[str, str]:
+    """Sign in to the follow-up with a receipt; the CSRF token and a fresh submission id."""
+    start = _CSRF.search(client.get("/tips/follow-up").get_data(as_text=True))
+    assert start
+    opened = client.post(
+        "/tips/follow-up",
+        data={"csrf_token": start.group(1), "reference": codes[0], "code": codes[1]},
+    )
+    assert opened.status_code == 302
+    page = client.get("/tips/follow-up/tip").get_data(as_text=True)
+    token, fresh = _CSRF.search(page), _SUBMISSION.search(page)
+    assert token and fresh
+    return token.group(1), fresh.group(1)
+
+
 def typed_like_a_person(draw: st.DrawFn, value: str) -> str:
     """`value` as someone might type it: case, spaces, look-alike letters."""
     typed = value
@@ -479,26 +494,16 @@ def test_follow_up_additions_never_fail_and_are_stored_only_on_success(
 ) -> None:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = next(addresses)
-    start = client.get("/tips/follow-up").get_data(as_text=True)
-    start_token = _CSRF.search(start)
-    assert start_token
-    opened = client.post(
-        "/tips/follow-up",
-        data={"csrf_token": start_token.group(1), "reference": codes[0], "code": codes[1]},
-    )
-    assert opened.status_code == 302
-    page = client.get("/tips/follow-up/tip").get_data(as_text=True)
-    token, fresh = _CSRF.search(page), _SUBMISSION.search(page)
-    assert token and fresh
+    token, fresh = open_follow_up(client, codes)
     fields: MultiDict[str, Any] = MultiDict()
     values = {
         "csrf_token": {
-            "valid": token.group(1),
+            "valid": token,
             "garbage": data.draw(texts(100)),
             "missing": None,
         }[csrf_kind],
         "submission_id": {
-            "fresh": fresh.group(1),
+            "fresh": fresh,
             "reused": REUSED_IDS[1],
             "garbage": data.draw(texts(100)),
             "missing": None,
@@ -531,19 +536,10 @@ def test_a_reply_to_that_is_no_id_is_ignored(
     # Found by the fuzzing above on PostgreSQL: "99999999999" overflowed the integer column
     # (a 500); "²" passed str.isdigit and failed int() (a 500 on both databases).
     client = app.test_client()
-    start = _CSRF.search(client.get("/tips/follow-up").get_data(as_text=True))
-    assert start
-    opened = client.post(
-        "/tips/follow-up",
-        data={"csrf_token": start.group(1), "reference": codes[0], "code": codes[1]},
-    )
-    assert opened.status_code == 302
-    page = client.get("/tips/follow-up/tip").get_data(as_text=True)
-    token, fresh = _CSRF.search(page), _SUBMISSION.search(page)
-    assert token and fresh
+    token, fresh = open_follow_up(client, codes)
     fields = {
-        "csrf_token": token.group(1),
-        "submission_id": fresh.group(1),
+        "csrf_token": token,
+        "submission_id": fresh,
         "text": "One more thing I remember.",
         "reply_to": reply_to,
     }
